@@ -1,0 +1,96 @@
+// hinomi run: every role in one process on the configured bus (the embedded one by default).
+#include <signal.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/load_config.h"
+#include "common/bus/open_bus.h"
+#include "common/http_server.h"
+#include "common/logging.h"
+#include "common/metrics.h"
+#include "common/time.h"
+
+namespace hinomi::cli {
+namespace {
+
+void registerProcessMetrics() {
+  prometheus::BuildGauge()
+      .Name("hinomi_build_info")
+      .Help("Always 1; the version is a label")
+      .Register(metrics::registry())
+      .Add({{"version", HINOMI_VERSION}})
+      .Set(1);
+  prometheus::BuildGauge()
+      .Name("hinomi_process_start_time_seconds")
+      .Help("Start time of the process since the Unix epoch")
+      .Register(metrics::registry())
+      .Add({})
+      .Set(double(SystemClock::instance().nowMicros()) / 1e6);
+}
+
+int runAll(const std::string& path, const std::string& data_dir) {
+  auto cfg = loadConfigOrReport(path, data_dir);
+  if (!cfg) return 2;
+  logging::setLevel(cfg->log.level);
+  auto log = logging::get("run");
+
+  // Blocked before any thread starts, so only sigwait below receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::error_code ec;
+  std::filesystem::create_directories(cfg->data_dir, ec);
+  if (ec) {
+    log->error("Cannot create the data directory. path={} error={}", cfg->data_dir, ec.message());
+    return 1;
+  }
+  registerProcessMetrics();
+
+  auto bus = bus::openBus(cfg->bus);
+  if (!bus) {
+    log->error("Cannot open the bus. {}", bus.error().toString());
+    return 1;
+  }
+  for (const auto* topic : {&cfg->topics.events, &cfg->topics.matches, &cfg->topics.incidents}) {
+    if (auto st = (*bus)->ensureTopic(*topic, cfg->bus.default_partitions); !st) {
+      log->error("Cannot create topic. topic={} error={}", *topic, st.error().toString());
+      return 1;
+    }
+  }
+
+  HttpServer http;
+  if (auto st = http.start(cfg->http); !st) {
+    log->error("Cannot start the HTTP server. {}", st.error().toString());
+    return 1;
+  }
+  log->info("hinomi running. config={} bus={} data_dir={} http={}", cfg->source, (*bus)->kind(),
+            cfg->data_dir, http.address());
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log->info("Shutting down. signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  http.stop();
+  if (auto st = (*bus)->flush(std::chrono::seconds(30)); !st)
+    log->warn("Bus flush incomplete. error={}", st.error().toString());
+  bus->reset();
+  log->info("Stopped cleanly.");
+  return 0;
+}
+
+}  // namespace
+
+void addRunCommand(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("run", "Run every role in one process (embedded bus by default)");
+  auto path = std::make_shared<std::string>();
+  auto data_dir = std::make_shared<std::string>();
+  cmd->add_option("-c,--config", *path, "Configuration file (default: the embedded config/hinomi.yaml)");
+  cmd->add_option("--data-dir", *data_dir, "Overrides data_dir of the configuration");
+  cmd->callback([path, data_dir, &exit_code] { exit_code = runAll(*path, *data_dir); });
+}
+
+}  // namespace hinomi::cli

@@ -1,0 +1,19 @@
+#pragma once
+// Each cli/cmd_*.cc adds one subcommand to the `hinomi` app. When the subcommand is chosen its
+// callback runs the command and stores the process exit code in `exit_code`.
+
+#include <string_view>
+
+#include <CLI/CLI.hpp>
+
+namespace hinomi::cli {
+
+extern const std::string_view kDefaultConfig;  // config/hinomi.yaml, compiled in
+
+void addVersionCommand(CLI::App& app, int& exit_code);
+void addRunCommand(CLI::App& app, int& exit_code);
+void addConfigCommand(CLI::App& app, int& exit_code);
+void addBusCommand(CLI::App& app, int& exit_code);
+void addKafkaSandboxCommand(CLI::App& app, int& exit_code);
+
+}  // namespace hinomi::cli

@@ -1,0 +1,66 @@
+#pragma once
+// The top-level configuration (config/hinomi.yaml) and its loader. Later parts add their sections
+// here, each with its own option table.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/bus/bus_options.h"
+#include "common/config/diagnostics.h"
+#include "common/config/schema.h"
+
+namespace hinomi::config {
+
+struct LogOptions {
+  std::string level = "info";
+};
+
+struct HttpOptions {
+  std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one (tests)
+};
+
+enum class BusType { kEmbedded, kKafka };
+
+struct BusConfig {
+  BusType type = BusType::kEmbedded;
+  int32_t default_partitions = 4;
+  bus::EmbeddedBusOptions embedded;  // `path` is filled from data_dir, not from YAML
+  std::map<std::string, std::string> librdkafka;  // YAML `bus.kafka`, copied into kafka below
+  bus::KafkaBusOptions kafka;
+};
+
+struct TopicNames {
+  std::string events = "hinomi.events";
+  std::string matches = "hinomi.matches";
+  std::string incidents = "hinomi.incidents";
+};
+
+struct HinomiConfig {
+  std::string source;  // the file it came from ("<embedded>" for the built-in default)
+  std::string data_dir = "data";
+  LogOptions log;
+  HttpOptions http;
+  BusConfig bus;
+  TopicNames topics;
+
+  std::string embeddedBusPath() const { return data_dir + "/bus"; }
+};
+
+// Loads YAML text; `file` names it in errors. Every problem is in `diag`; the config is only
+// usable when diag.ok().
+HinomiConfig loadConfigText(const std::string& text, Diagnostics& diag);
+// Loads a file (a missing or unreadable file is one error at 1:1).
+HinomiConfig loadConfigFile(const std::string& path, Diagnostics& diag);
+
+// Every option of the configuration, for `hinomi config docs`.
+std::vector<OptionDoc> documentConfig();
+
+// host:port (or [v6]:port) split; nullopt when malformed.
+struct HostPort {
+  std::string host;
+  int port = 0;
+};
+std::optional<HostPort> parseHostPort(const std::string& text);
+
+}  // namespace hinomi::config

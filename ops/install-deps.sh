@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs everything hinomi needs to build, test and run, from Debian bookworm's packages only.
+# Usage: ops/install-deps.sh [--test]   (--test adds what the test suite and CI need)
+set -euo pipefail
+
+runtime_build=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  librdkafka-dev librocksdb-dev libre2-dev libspdlog-dev libfmt-dev
+  prometheus-cpp-dev libyaml-cpp-dev nlohmann-json3-dev libexpected-dev
+  libssl-dev libcpp-httplib-dev libcli11-dev libcurl4-openssl-dev zlib1g-dev
+)
+test_extra=(libgtest-dev libgmock-dev googletest libbenchmark-dev curl python3)
+
+pkgs=("${runtime_build[@]}")
+if [[ "${1:-}" == "--test" ]]; then pkgs+=("${test_extra[@]}"); fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
