@@ -50,7 +50,7 @@ TEST(EventTest, MalformedEventWithBinaryRawMatchesGolden) {
   e.tenant = "toyama";
   e.listener = "syslog-tcp";
   e.host = "192.0.2.10";
-  e.raw = std::string("<13>\x82\xa0\x00garbage\xff", 14);
+  e.raw = std::string("<13>\x82\xa0\x00garbage\xff", 15);
   e.message = e.raw;
   e.markMalformed("no-timestamp");
   EXPECT_TRUE(e.malformed());

@@ -34,7 +34,9 @@ TEST(TimeTest, RejectsWhatIsNotATime) {
                           "2026-11-23T03:12:12Zjunk", "2026-11-23T03:12:12+9:00"}) {
     auto r = parseRfc3339(bad);
     EXPECT_FALSE(r.has_value()) << bad;
-    if (!r) EXPECT_NE(r.error().message.find("bad RFC 3339"), std::string::npos);
+    if (!r) {
+      EXPECT_NE(r.error().message.find("bad RFC 3339"), std::string::npos);
+    }
   }
 }
 
