@@ -106,7 +106,9 @@ TEST_P(BusContractTest, RecordsOfOneKeyKeepPublishOrder) {
   for (auto& r : got) {
     per_key_got[r.key].push_back(r.value);
     auto it = last_offset.find(r.partition);
-    if (it != last_offset.end()) EXPECT_GT(r.offset, it->second);
+    if (it != last_offset.end()) {
+      EXPECT_GT(r.offset, it->second);
+    }
     last_offset[r.partition] = r.offset;
   }
   EXPECT_EQ(per_key_got, per_key_want);
@@ -223,8 +225,12 @@ TEST_P(BusContractTest, TwoMembersOfAGroupSplitThePartitions) {
     ASSERT_TRUE(ba.has_value());
     ASSERT_TRUE(bb.has_value());
     // Members commit what they processed, so a rebalance hands over without re-reading.
-    if (!ba->empty()) ASSERT_TRUE((*a)->commit(nextOffsets(*ba)).has_value());
-    if (!bb->empty()) ASSERT_TRUE((*b)->commit(nextOffsets(*bb)).has_value());
+    if (!ba->empty()) {
+      ASSERT_TRUE((*a)->commit(nextOffsets(*ba)).has_value());
+    }
+    if (!bb->empty()) {
+      ASSERT_TRUE((*b)->commit(nextOffsets(*bb)).has_value());
+    }
     for (auto& r : *ba) got_a.push_back(r);
     for (auto& r : *bb) got_b.push_back(r);
   }
