@@ -1,5 +1,9 @@
 // `hinomi run` as users start it: serves /metrics, shuts down cleanly on SIGTERM and SIGINT.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <httplib.h>
 
@@ -68,14 +72,22 @@ TEST(RunTest, RefusesABadConfigWithExitCode2) {
 
 TEST(RunTest, ReportsAPortInUse) {
   TempDir dir;
-  httplib::Server blocker;
-  int port = blocker.bind_to_any_port("127.0.0.1");
-  ASSERT_GT(port, 0);
+  // A listening socket holds the port (a merely bound one would not stop SO_REUSEADDR).
+  int blocker = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(blocker, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(blocker, 1), 0);
+  socklen_t len = sizeof addr;
+  getsockname(blocker, reinterpret_cast<sockaddr*>(&addr), &len);
+  int port = ntohs(addr.sin_port);
   auto cfg = dir.write("hinomi.yaml", "data_dir: " + dir.file("data") + "\nhttp:\n  listen: 127.0.0.1:" +
                                           std::to_string(port) + "\n");
   auto r = testing::runProgram({HINOMI_BINARY, "run", "-c", cfg});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("Cannot start the HTTP server"), std::string::npos) << r.err;
+  close(blocker);
 }
 
 }  // namespace
