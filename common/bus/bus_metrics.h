@@ -14,11 +14,14 @@ namespace hinomi::bus {
 struct BusMetrics {
   prometheus::Counter* published = nullptr;  // hinomi_bus_published_total
   prometheus::Counter* delivered = nullptr;  // hinomi_bus_delivered_total
-  prometheus::Counter* retry = nullptr;      // hinomi_bus_delivery_failures_total{outcome="retry"}
-  prometheus::Counter* rejected = nullptr;   // hinomi_bus_delivery_failures_total{outcome="rejected"}
+  // hinomi_bus_delivery_failures_total{outcome="retry"} and {outcome="rejected"}
+  prometheus::Counter* retry = nullptr;
+  prometheus::Counter* rejected = nullptr;
   prometheus::Counter* consumed = nullptr;   // hinomi_bus_consumed_total
   prometheus::Counter* committed = nullptr;  // hinomi_bus_commits_total
-  prometheus::Gauge* queued = nullptr;       // hinomi_bus_queued_records
+  // hinomi_bus_queued_records; shared by every bus of a kind in the process, so a bus that
+  // may not be alone changes it by Increment/Decrement (the Kafka bus does).
+  prometheus::Gauge* queued = nullptr;
   prometheus::Histogram* delivery_latency = nullptr;  // hinomi_bus_delivery_latency_seconds
 
   // The metrics of (bus_kind, topic), created on first use; thread-safe. The reference stays
