@@ -71,7 +71,9 @@ class Bus {
 
   virtual std::string_view kind() const = 0;  // "embedded" or "kafka"
 
-  // Makes sure the topic exists with at least `partitions` partitions.
+  // Makes sure the topic exists: creates it with `partitions` partitions when it is absent. An
+  // existing topic with at least that many is fine; one with fewer is a kConfig error, not grown,
+  // because adding partitions moves keys and breaks per-key order.
   [[nodiscard]] virtual Status ensureTopic(const std::string& topic, int partitions) = 0;
   [[nodiscard]] virtual Result<int> partitionCount(const std::string& topic) = 0;
 

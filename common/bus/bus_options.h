@@ -24,7 +24,6 @@ struct EmbeddedBusOptions {
 struct KafkaBusOptions {
   // Passed to librdkafka as they are (bootstrap.servers, security.protocol, sasl.*, ssl.* …).
   std::map<std::string, std::string> librdkafka;
-  int32_t default_partitions = 4;
   int64_t flush_timeout_ms = 30000;
 };
 

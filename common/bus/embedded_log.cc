@@ -205,12 +205,10 @@ Result<Topic*> Log::topic(const std::string& name, int32_t min_partitions) {
   if (it != topics_.end()) {
     Topic& t = *it->second;
     if (t.partitions.load() >= want) return &t;
-    if (auto st = writeTopicMeta(t, want); !st) return tl::unexpected(st.error());
-    logging::get("bus")->info("embedded bus topic grown topic={} partitions={}", name, want);
-    t.partitions.store(want, std::memory_order_release);
-    lock.unlock();
-    notifyData();  // members recompute their share of the new partitions
-    return &t;
+    // Adding partitions would move keys and break per-key order; the Kafka bus refuses it too.
+    return makeError(ErrorCode::kConfig, "topic " + name + " has " + std::to_string(t.partitions.load()) +
+                                             " partitions, fewer than " + std::to_string(want) +
+                                             "; the embedded bus does not add partitions to a topic");
   }
   Topic probe;
   probe.id = next_topic_id_;

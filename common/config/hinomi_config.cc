@@ -69,7 +69,7 @@ Schema<BusConfig> busSchema() {
   s.choice("type", &BusConfig::type, {{"embedded", BusType::kEmbedded}, {"kafka", BusType::kKafka}},
            "The bus between the roles: embedded (RocksDB under data_dir) or kafka");
   s.integer("default_partitions", &BusConfig::default_partitions, 1, 1024,
-            "Partitions of a topic the bus creates itself");
+            "Partitions of the topics hinomi creates (an existing topic keeps its count)");
   s.section("embedded", &BusConfig::embedded, embeddedSchema(), "Options of the embedded bus");
   s.textMap("kafka", &BusConfig::librdkafka,
             "librdkafka properties, passed through as they are (bootstrap.servers, "
@@ -111,7 +111,6 @@ HinomiConfig loadConfigText(const std::string& text, Diagnostics& diag) {
   }
   rootSchema().load(root, cfg, diag);
   cfg.bus.embedded.default_partitions = cfg.bus.default_partitions;
-  cfg.bus.kafka.default_partitions = cfg.bus.default_partitions;
   cfg.bus.kafka.librdkafka = cfg.bus.librdkafka;
   cfg.bus.embedded.path = cfg.embeddedBusPath();
   return cfg;

@@ -322,11 +322,15 @@ TEST_F(EmbeddedBusTest, UnknownTopicsGetTheDefaultPartitionCount) {
   EXPECT_EQ(bus->partitionCount("t.auto").value_or(0), 5);
   ASSERT_TRUE(bus->subscribe("t.auto2", "g").has_value());
   EXPECT_EQ(bus->partitionCount("t.auto2").value_or(0), 5);
-  // ensureTopic only grows.
+  // An existing topic keeps its partitions: fewer asked is fine, more is refused (as on Kafka),
+  // since adding partitions would move keys and break per-key order.
   ASSERT_TRUE(bus->ensureTopic("t.auto", 2).has_value());
   EXPECT_EQ(bus->partitionCount("t.auto").value_or(0), 5);
-  ASSERT_TRUE(bus->ensureTopic("t.auto", 8).has_value());
-  EXPECT_EQ(bus->partitionCount("t.auto").value_or(0), 8);
+  auto grow = bus->ensureTopic("t.auto", 8);
+  ASSERT_FALSE(grow.has_value());
+  EXPECT_EQ(grow.error().code, ErrorCode::kConfig);
+  EXPECT_NE(grow.error().message.find("has 5 partitions"), std::string::npos) << grow.error().message;
+  EXPECT_EQ(bus->partitionCount("t.auto").value_or(0), 5);
   EXPECT_FALSE(bus->ensureTopic("bad topic/name", 1).has_value());
 }
 

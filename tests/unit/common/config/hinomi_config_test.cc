@@ -48,7 +48,6 @@ TEST(HinomiConfigTest, TypedValuesLoad) {
   EXPECT_EQ(l.cfg.bus.embedded.fsync, bus::FsyncPolicy::kAlways);
   EXPECT_EQ(l.cfg.bus.embedded.max_queued_records, 5000);
   EXPECT_EQ(l.cfg.bus.embedded.default_partitions, 12);
-  EXPECT_EQ(l.cfg.bus.kafka.default_partitions, 12);
   EXPECT_EQ(l.cfg.bus.kafka.librdkafka.at("bootstrap.servers"), "k1:9092,k2:9092");
   EXPECT_EQ(l.cfg.bus.kafka.librdkafka.at("linger.ms"), "5");
   EXPECT_EQ(l.cfg.bus.embedded.path, "/var/lib/hinomi/bus");
