@@ -111,6 +111,10 @@ Result<int64_t> parseRfc3339(std::string_view s) {
   if (pos != s.size()) return bad("trailing characters");
   int64_t secs = daysFromCivil(year, unsigned(month), unsigned(day)) * 86400 + hour * 3600 +
                  minute * 60 + second - offset_secs;
+  // An offset can carry a time past year 9999 or before year 0 in UTC, which has no RFC 3339 form.
+  constexpr int64_t kFirst = -62167219200;  // 0000-01-01T00:00:00Z
+  constexpr int64_t kLast = 253402300799;   // 9999-12-31T23:59:59Z
+  if (secs < kFirst || secs > kLast) return bad("outside years 0000-9999 in UTC");
   return secs * 1000000 + frac;
 }
 
