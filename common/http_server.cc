@@ -2,6 +2,9 @@
 
 #include <httplib.h>
 
+#include <atomic>
+#include <chrono>
+
 #include "common/logging.h"
 #include "common/metrics.h"
 
@@ -45,7 +48,15 @@ Status HttpServer::start(const config::HttpOptions& options) {
   }
   if (port_ <= 0)
     return makeError(ErrorCode::kIo, "cannot listen on " + options.listen + " (address in use or not local?)");
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  auto ended = std::make_shared<std::atomic<bool>>(false);
+  thread_ = std::thread([this, ended] {
+    server_->listen_after_bind();
+    ended->store(true);
+  });
+  // httplib's stop() is a no-op until the accept loop runs: a SIGTERM right after start would
+  // leave stop() returning and join() waiting forever. Return only once the loop is up.
+  while (!server_->is_running() && !ended->load())
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   logging::get("http")->info("HTTP server listening address={}", address());
   return {};
 }

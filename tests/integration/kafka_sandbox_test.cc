@@ -2,6 +2,7 @@
 // ready, records through KafkaBus, and a clean exit on SIGTERM.
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -9,6 +10,7 @@
 
 #include "common/bus/kafka_bus.h"
 #include "tests/testing/child_process.h"
+#include "tests/testing/temp_dir.h"
 
 namespace hinomi::bus {
 namespace {
@@ -73,6 +75,48 @@ TEST(KafkaSandbox, ServesTheHinomiTopicsUntilSigterm) {
   ASSERT_TRUE(code.has_value()) << "the sandbox did not stop on SIGTERM";
   EXPECT_EQ(*code, 0) << sandbox.stderrText();
   EXPECT_EQ(sandbox.stdoutText(), *line + "\n") << "stdout must hold the bootstrap line only";
+}
+
+// The multi-process Kafka deployment on one machine: `hinomi run` on bus.type kafka against the
+// sandbox, and `hinomi bus dump` reading a topic back through Kafka.
+TEST(KafkaSandbox, HinomiRunAndBusDumpWorkOnTheKafkaBus) {
+  hinomi::testing::ChildProcess sandbox({HINOMI_BINARY, "kafka-sandbox", "--partitions", "2"});
+  auto line = sandbox.waitForLine("bootstrap.servers=", seconds(30));
+  ASSERT_TRUE(line.has_value()) << sandbox.stderrText();
+  std::string bootstrap = line->substr(std::string("bootstrap.servers=").size());
+  hinomi::testing::TempDir dir;
+  auto cfg = dir.write("kafka.yaml", "data_dir: " + dir.file("data") +
+                                         "\nhttp:\n  listen: 127.0.0.1:0\nbus:\n  type: kafka\n"
+                                         "  default_partitions: 2\n  kafka:\n    bootstrap.servers: " +
+                                         bootstrap + "\n");
+  {
+    hinomi::testing::ChildProcess run({HINOMI_BINARY, "run", "-c", cfg});
+    auto running = run.waitForLine("hinomi running.", seconds(60), /*from_stderr=*/true);
+    ASSERT_TRUE(running.has_value()) << run.stderrText();
+    EXPECT_NE(running->find("bus=kafka"), std::string::npos) << *running;
+    run.signal(SIGTERM);
+    auto code = run.wait(seconds(60));
+    ASSERT_TRUE(code.has_value()) << "hinomi run did not stop on SIGTERM\n" << run.stderrText();
+    EXPECT_EQ(*code, 0) << run.stderrText();
+  }
+  {
+    KafkaBusOptions options;
+    options.librdkafka = {{"bootstrap.servers", bootstrap}};
+    auto bus = KafkaBus::open(options);
+    ASSERT_TRUE(bus.has_value()) << bus.error().toString();
+    int delivered = 0;
+    for (int i = 0; i < 5; ++i)
+      ASSERT_TRUE((*bus)->publish("hinomi.incidents", "inc-" + std::to_string(i), "{\"n\":" + std::to_string(i) + "}",
+                                  [&](const Delivery& d) { delivered += d.outcome == DeliveryOutcome::kDelivered; }));
+    ASSERT_TRUE((*bus)->flush(milliseconds(30000)).has_value());
+    ASSERT_EQ(delivered, 5);
+  }
+  auto dump = hinomi::testing::runProgram(
+      {HINOMI_BINARY, "bus", "dump", "-c", cfg, "--topic", "hinomi.incidents", "-n", "5", "--idle-ms", "20000"});
+  EXPECT_EQ(dump.exit_code, 0) << dump.err;
+  EXPECT_EQ(std::count(dump.out.begin(), dump.out.end(), '\n'), 5) << dump.out << dump.err;
+  EXPECT_NE(dump.out.find("\"key\":\"inc-3\""), std::string::npos) << dump.out;
+  EXPECT_NE(dump.out.find("\"value\":{\"n\":3}"), std::string::npos) << dump.out;
 }
 
 TEST(KafkaSandbox, HelpSaysItIsAMockNotForProduction) {
