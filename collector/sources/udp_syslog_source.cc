@@ -1,0 +1,148 @@
+#include "collector/sources/udp_syslog_source.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "collector/collector_metrics.h"
+#include "common/config/hinomi_config.h"
+#include "common/logging.h"
+
+namespace hinomi::collector {
+namespace {
+
+std::string peerAddress(const sockaddr_storage& ss) {
+  char buf[INET6_ADDRSTRLEN] = {0};
+  if (ss.ss_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(ss).sin_addr, buf, sizeof buf);
+  } else if (ss.ss_family == AF_INET6) {
+    const auto& a6 = reinterpret_cast<const sockaddr_in6&>(ss).sin6_addr;
+    // An IPv4 sender on a dual-stack socket is reported as its IPv4 address.
+    if (IN6_IS_ADDR_V4MAPPED(&a6)) inet_ntop(AF_INET, &a6.s6_addr[12], buf, sizeof buf);
+    else inet_ntop(AF_INET6, &a6, buf, sizeof buf);
+  }
+  return buf;
+}
+
+}  // namespace
+
+UdpSyslogSource::UdpSyslogSource(UdpSourceOptions options, MessageSink sink, const Clock& clock)
+    : options_(std::move(options)), sink_(std::move(sink)), clock_(clock) {
+  received_ = &receivedFamily().Add({{"listener", options_.name}});
+  received_bytes_ = &receivedBytesFamily().Add({{"listener", options_.name}});
+  truncated_ = &droppedFamily().Add({{"listener", options_.name}, {"reason", "oversize"}});
+  kernel_drops_ = &droppedFamily().Add({{"listener", options_.name}, {"reason", "udp_overflow"}});
+}
+
+UdpSyslogSource::~UdpSyslogSource() { stop(); }
+
+Status UdpSyslogSource::start() {
+  auto hp = config::parseHostPort(options_.listen);
+  if (!hp) return makeError(ErrorCode::kInvalidArgument, options_.name + ": bad listen address '" + options_.listen + "'");
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(hp->host.c_str(), std::to_string(hp->port).c_str(), &hints, &res) != 0 || !res)
+    return makeError(ErrorCode::kInvalidArgument, options_.name + ": '" + hp->host + "' is not an IP address");
+  fd_ = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  int rcvbuf = static_cast<int>(options_.receive_buffer_bytes);
+  setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  setsockopt(fd_, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
+  int rc = bind(fd_, res->ai_addr, res->ai_addrlen);
+  int bind_errno = errno;
+  freeaddrinfo(res);
+  if (rc != 0) {
+    close(fd_);
+    fd_ = -1;
+    return makeError(ErrorCode::kIo, options_.name + ": cannot bind UDP " + options_.listen + ": " +
+                                         std::strerror(bind_errno));
+  }
+  sockaddr_storage bound{};
+  socklen_t len = sizeof bound;
+  getsockname(fd_, reinterpret_cast<sockaddr*>(&bound), &len);
+  port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6&>(bound).sin6_port
+                                            : reinterpret_cast<sockaddr_in&>(bound).sin_port);
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  thread_ = std::thread([this] { run(); });
+  logging::get("collector")->info("Listening. listener={} transport=udp address={} port={}", options_.name,
+                                  options_.listen, port_);
+  return {};
+}
+
+void UdpSyslogSource::stop() {
+  if (!thread_.joinable()) return;
+  stopping_.store(true);
+  uint64_t one = 1;
+  [[maybe_unused]] auto n = write(wake_fd_, &one, sizeof one);
+  thread_.join();
+  close(fd_);
+  close(wake_fd_);
+  fd_ = wake_fd_ = -1;
+}
+
+void UdpSyslogSource::run() {
+  const size_t batch = static_cast<size_t>(options_.batch);
+  // One byte more than the limit tells a datagram of exactly the limit from a longer one.
+  const size_t slot = static_cast<size_t>(options_.max_message_bytes) + 1;
+  std::vector<char> buffers(batch * slot);
+  std::vector<sockaddr_storage> addrs(batch);
+  std::vector<iovec> iovs(batch);
+  std::vector<mmsghdr> msgs(batch);
+  std::vector<std::array<char, CMSG_SPACE(sizeof(uint32_t))>> controls(batch);
+  auto log = logging::get("collector");
+  while (!stopping_.load()) {
+    pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0 && errno != EINTR) break;
+    if (stopping_.load()) break;
+    for (size_t i = 0; i < batch; ++i) {
+      iovs[i] = {buffers.data() + i * slot, slot};
+      msgs[i].msg_hdr = msghdr{};
+      msgs[i].msg_hdr.msg_name = &addrs[i];
+      msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+      msgs[i].msg_hdr.msg_iov = &iovs[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+      msgs[i].msg_hdr.msg_control = controls[i].data();
+      msgs[i].msg_hdr.msg_controllen = controls[i].size();
+    }
+    int n = recvmmsg(fd_, msgs.data(), static_cast<unsigned>(batch), MSG_DONTWAIT, nullptr);
+    if (n < 0) {
+      if (errno != EAGAIN && errno != EINTR) log->warn("UDP receive failed. listener={} error={}", options_.name, std::strerror(errno));
+      continue;
+    }
+    const int64_t now = clock_.nowMicros();
+    for (int i = 0; i < n; ++i) {
+      auto& h = msgs[size_t(i)].msg_hdr;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+          uint32_t drops;
+          std::memcpy(&drops, CMSG_DATA(c), sizeof drops);
+          if (drops != last_drop_count_) kernel_drops_->Increment(double(uint32_t(drops - last_drop_count_)));
+          last_drop_count_ = drops;
+        }
+      }
+      size_t len = msgs[size_t(i)].msg_len;
+      bool truncated = len >= slot || (h.msg_flags & MSG_TRUNC);
+      if (truncated) {
+        len = slot - 1;
+        truncated_->Increment();
+      }
+      std::string peer = peerAddress(addrs[size_t(i)]);
+      received_->Increment();
+      received_bytes_->Increment(double(len));
+      sink_(ReceivedMessage{std::string_view(buffers.data() + size_t(i) * slot, len), peer, now, truncated});
+    }
+  }
+}
+
+}  // namespace hinomi::collector
