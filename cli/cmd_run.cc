@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/load_config.h"
+#include "collector/collector.h"
 #include "common/bus/open_bus.h"
 #include "common/http_server.h"
 #include "common/logging.h"
@@ -63,6 +64,12 @@ int runAll(const std::string& path, const std::string& data_dir) {
     }
   }
 
+  auto collector = collector::Collector::start(*cfg, **bus);
+  if (!collector) {
+    log->error("Cannot start the collector. {}", collector.error().toString());
+    return 1;
+  }
+
   HttpServer http;
   if (auto st = http.start(cfg->http); !st) {
     log->error("Cannot start the HTTP server. {}", st.error().toString());
@@ -74,6 +81,8 @@ int runAll(const std::string& path, const std::string& data_dir) {
   int sig = 0;
   sigwait(&signals, &sig);
   log->info("Shutting down. signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  (*collector)->stop();  // nothing more is accepted; what is not on the bus yet stays spooled
+  collector->reset();
   http.stop();
   if (auto st = (*bus)->flush(std::chrono::seconds(30)); !st)
     log->warn("Bus flush incomplete. error={}", st.error().toString());

@@ -120,8 +120,18 @@ void TcpSyslogSource::stop() {
   uint64_t one = 1;
   [[maybe_unused]] auto n = write(wake_fd_, &one, sizeof one);
   thread_.join();
-  // Frames still buffered in open connections are incomplete: deliver them flagged, not lost.
+  // What the senders already sent is read (until EAGAIN); frames still incomplete then are
+  // delivered flagged, not lost.
   for (auto& [fd, c] : connections_) {
+    char buf[65536];
+    ssize_t got;
+    while ((got = read(fd, buf, sizeof buf)) > 0) {
+      c->framer->feed(std::string_view(buf, size_t(got)), [&](const Frame& f) {
+        received_->Increment();
+        received_bytes_->Increment(double(f.bytes.size()));
+        sink_(ReceivedMessage{f.bytes, c->peer, clock_.nowMicros(), cut(f)});
+      });
+    }
     c->framer->finish([&](const Frame& f) {
       received_->Increment();
       sink_(ReceivedMessage{f.bytes, c->peer, clock_.nowMicros(), cut(f)});

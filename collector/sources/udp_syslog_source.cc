@@ -101,10 +101,12 @@ void UdpSyslogSource::run() {
   std::vector<mmsghdr> msgs(batch);
   std::vector<std::array<char, CMSG_SPACE(sizeof(uint32_t))>> controls(batch);
   auto log = logging::get("collector");
-  while (!stopping_.load()) {
+  bool last_round = false;
+  while (!last_round) {
     pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
     if (poll(fds, 2, -1) < 0 && errno != EINTR) break;
-    if (stopping_.load()) break;
+    // On stop, what the kernel already holds is still read (until EAGAIN), then the loop ends.
+    last_round = stopping_.load();
     for (size_t i = 0; i < batch; ++i) {
       iovs[i] = {buffers.data() + i * slot, slot};
       msgs[i].msg_hdr = msghdr{};
@@ -120,6 +122,7 @@ void UdpSyslogSource::run() {
       if (errno != EAGAIN && errno != EINTR) log->warn("UDP receive failed. listener={} error={}", options_.name, std::strerror(errno));
       continue;
     }
+    if (last_round && n > 0) last_round = false;  // more may be waiting: one more round
     const int64_t now = clock_.nowMicros();
     for (int i = 0; i < n; ++i) {
       auto& h = msgs[size_t(i)].msg_hdr;

@@ -95,6 +95,7 @@ Schema<HinomiConfig> rootSchema() {
   s.section("http", &HinomiConfig::http, httpSchema(), "The HTTP server");
   s.section("bus", &HinomiConfig::bus, busSchema(), "The bus between collector, correlator and responder");
   s.section("topics", &HinomiConfig::topics, topicsSchema(), "Topic names");
+  s.section("collector", &HinomiConfig::collector, collectorSchema(), "Listeners and the spool");
   return s;
 }
 }  // namespace

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/bus/bus_options.h"
+#include "common/config/collector_options.h"
 #include "common/config/diagnostics.h"
 #include "common/config/schema.h"
 
@@ -43,8 +44,10 @@ struct HinomiConfig {
   HttpOptions http;
   BusConfig bus;
   TopicNames topics;
+  CollectorOptions collector;
 
   std::string embeddedBusPath() const { return data_dir + "/bus"; }
+  std::string spoolPath() const { return data_dir + "/spool"; }
 };
 
 // Loads YAML text; `file` names it in errors. Every problem is in `diag`; the config is only

@@ -1,0 +1,74 @@
+#include "collector/collector.h"
+
+#include <chrono>
+#include <thread>
+
+#include "collector/framing/auto_framer.h"
+#include "collector/sources/tcp_syslog_source.h"
+#include "collector/sources/udp_syslog_source.h"
+
+namespace hinomi::collector {
+
+Result<std::unique_ptr<Collector>> Collector::start(const config::HinomiConfig& config, bus::Bus& bus) {
+  std::unique_ptr<Collector> c(new Collector());
+  SpoolOptions spool_options;
+  spool_options.name = "collector";
+  spool_options.path = config.spoolPath();
+  spool_options.max_bytes = config.collector.spool.max_bytes;
+  spool_options.fsync = config.bus.embedded.fsync;
+  spool_options.fsync_interval_ms = config.bus.embedded.fsync_interval_ms;
+  auto spool = DiskSpool::open(spool_options);
+  if (!spool) return tl::unexpected(spool.error());
+  c->spool_ = std::move(*spool);
+  c->drainer_ = std::make_unique<SpoolDrainer>(*c->spool_, bus);
+  c->drainer_->start();
+
+  for (const auto& l : config.collector.listeners) {
+    const bool stream = l.transport == "tcp";
+    auto pipeline = ListenerPipeline::create(l, config.topics.events, *c->spool_, /*block_when_full=*/stream);
+    if (!pipeline) return tl::unexpected(pipeline.error());
+    std::unique_ptr<Source> source;
+    if (stream) {
+      TcpSourceOptions o;
+      o.name = l.name;
+      o.listen = l.listen;
+      o.max_connections = l.max_connections;
+      const size_t max = size_t(l.max_message_bytes);
+      source = std::make_unique<TcpSyslogSource>(o, [max] { return std::make_unique<AutoFramer>(max); },
+                                                 (*pipeline)->sink());
+    } else {
+      UdpSourceOptions o;
+      o.name = l.name;
+      o.listen = l.listen;
+      o.max_message_bytes = l.max_message_bytes;
+      source = std::make_unique<UdpSyslogSource>(o, (*pipeline)->sink());
+    }
+    c->pipelines_.push_back(std::move(*pipeline));
+    if (auto st = source->start(); !st) return tl::unexpected(st.error());
+    c->sources_.push_back(std::move(source));
+  }
+  return c;
+}
+
+Collector::~Collector() { stop(); }
+
+void Collector::stop() {
+  for (auto& p : pipelines_) p->stop();
+  for (auto& s : sources_) s->stop();
+  if (!drainer_) return;
+  // A clean stop hands what was accepted to the bus when it can (bounded: the bus may be down,
+  // and then the rest waits in the spool for the next start).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (spool_->count() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  drainer_->stop();
+  drainer_.reset();
+}
+
+int Collector::port(const std::string& listener) const {
+  for (const auto& s : sources_)
+    if (s->name() == listener) return s->port();
+  return 0;
+}
+
+}  // namespace hinomi::collector

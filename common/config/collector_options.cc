@@ -1,0 +1,96 @@
+#include "common/config/collector_options.h"
+
+#include <arpa/inet.h>
+
+#include <set>
+
+#include "common/config/hinomi_config.h"
+
+namespace hinomi::config {
+namespace {
+
+bool validCidr(const std::string& text) {
+  auto slash = text.find('/');
+  std::string addr = text.substr(0, slash);
+  unsigned char buf[16];
+  int max_bits;
+  if (inet_pton(AF_INET, addr.c_str(), buf) == 1) max_bits = 32;
+  else if (inet_pton(AF_INET6, addr.c_str(), buf) == 1) max_bits = 128;
+  else return false;
+  if (slash == std::string::npos) return true;
+  std::string bits = text.substr(slash + 1);
+  if (bits.empty() || bits.size() > 3 || bits.find_first_not_of("0123456789") != std::string::npos) return false;
+  return std::stoi(bits) <= max_bits;
+}
+
+Schema<TenantRoute> routeSchema() {
+  Schema<TenantRoute> s;
+  s.text("cidr", &TenantRoute::cidr, "Sender addresses, e.g. 10.10.0.0/16 or 2001:db8::/32");
+  s.text("tenant", &TenantRoute::tenant, "Tenant of the senders in cidr");
+  s.check([](const TenantRoute& r, const YAML::Node& n, Diagnostics& d) {
+    if (!validCidr(r.cidr)) d.error(n && n.IsMap() && n["cidr"] ? n["cidr"] : n, "cidr: '" + r.cidr + "' is not an IP prefix");
+    if (r.tenant.empty()) d.error(n, "tenant_by_source: every route needs a tenant");
+  });
+  return s;
+}
+
+Schema<ListenerOptions> listenerSchema() {
+  using L = ListenerOptions;
+  Schema<L> s;
+  s.text("name", &L::name, "Name of the listener: the `listener` of its events and the label of its metrics");
+  s.text("transport", &L::transport, "How messages arrive", {"udp", "tcp"});
+  s.text("listen", &L::listen, "host:port to bind");
+  s.text("format", &L::format, "Message format; auto detects it per message",
+         {"auto", "rfc5424", "rfc3164", "cef", "kv", "json"});
+  s.text("tenant", &L::tenant, "Tenant of the events (when no tenant_by_source route matches)");
+  s.list("tenant_by_source", &L::tenant_by_source, routeSchema(),
+         "Tenant by sender address; the longest matching prefix wins");
+  s.integer("max_message_bytes", &L::max_message_bytes, 256, 16 << 20,
+            "Longer messages are kept truncated to this and counted (dropped_total{reason=oversize})");
+  s.integer("max_connections", &L::max_connections, 1, 1000000, "TCP: connections beyond this are closed at once");
+  s.text("utc_offset", &L::utc_offset, "Offset of local time for timestamps without a zone, e.g. +09:00");
+  s.check([](const L& l, const YAML::Node& n, Diagnostics& d) {
+    auto at = [&](const char* key) { return n && n.IsMap() && n[key] ? n[key] : n; };
+    if (l.name.empty()) d.error(n, "a listener needs a name");
+    if (!parseHostPort(l.listen)) d.error(at("listen"), "listen: '" + l.listen + "' is not host:port");
+    if (!parseUtcOffset(l.utc_offset)) d.error(at("utc_offset"), "utc_offset: '" + l.utc_offset + "' is not ±hh:mm");
+  });
+  return s;
+}
+
+Schema<SpoolConfig> spoolSchema() {
+  Schema<SpoolConfig> s;
+  s.integer("max_bytes", &SpoolConfig::max_bytes, 1 << 20, int64_t(1) << 44,
+            "Disk the spool may use while the bus is down; when full, TCP is back-pressured and "
+            "UDP drops are counted");
+  return s;
+}
+
+}  // namespace
+
+Schema<CollectorOptions> collectorSchema() {
+  Schema<CollectorOptions> s;
+  s.list("listeners", &CollectorOptions::listeners, listenerSchema(), "Where syslog and device events arrive");
+  s.section("spool", &CollectorOptions::spool, spoolSchema(), "The disk spool in front of the bus");
+  s.check([](const CollectorOptions& c, const YAML::Node& n, Diagnostics& d) {
+    std::set<std::string> names;
+    YAML::Node list = n && n.IsMap() ? n["listeners"] : YAML::Node();
+    for (size_t i = 0; i < c.listeners.size(); ++i)
+      if (!c.listeners[i].name.empty() && !names.insert(c.listeners[i].name).second)
+        d.error(list && list.IsSequence() && i < list.size() ? list[i] : n,
+                "listener name '" + c.listeners[i].name + "' is used twice");
+  });
+  return s;
+}
+
+std::optional<int32_t> parseUtcOffset(const std::string& t) {
+  if (t == "Z" || t == "UTC") return 0;
+  if (t.size() != 6 || (t[0] != '+' && t[0] != '-') || t[3] != ':') return std::nullopt;
+  for (size_t i : {1u, 2u, 4u, 5u})
+    if (t[i] < '0' || t[i] > '9') return std::nullopt;
+  int h = (t[1] - '0') * 10 + (t[2] - '0'), m = (t[4] - '0') * 10 + (t[5] - '0');
+  if (h > 23 || m > 59) return std::nullopt;
+  return (t[0] == '-' ? -1 : 1) * (h * 3600 + m * 60);
+}
+
+}  // namespace hinomi::config
