@@ -122,7 +122,10 @@ void TcpSyslogSource::stop() {
   thread_.join();
   // What the senders already sent is read (until EAGAIN); frames still incomplete then are
   // delivered flagged, not lost.
-  for (auto& [fd, c] : connections_) {
+  for (auto& entry : connections_) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    const int fd = entry.first;
+    Connection* c = entry.second.get();
     char buf[65536];
     ssize_t got;
     while ((got = read(fd, buf, sizeof buf)) > 0) {

@@ -1,0 +1,113 @@
+#include "collector/parsers/kv_parser.h"
+
+#include <array>
+#include <string>
+
+#include "collector/parsers/envelope.h"
+#include "collector/parsers/parse_util.h"
+
+namespace hinomi::collector {
+namespace {
+
+struct Mapping {
+  std::string_view key;
+  std::string_view ecs;
+  bool numeric;
+};
+constexpr std::array kMappings = {
+    Mapping{"srcip", "source.ip", false},      Mapping{"src", "source.ip", false},
+    Mapping{"dstip", "destination.ip", false}, Mapping{"dst", "destination.ip", false},
+    Mapping{"srcport", "source.port", true},   Mapping{"dstport", "destination.port", true},
+    Mapping{"spt", "source.port", true},       Mapping{"dpt", "destination.port", true},
+    Mapping{"action", "event.action", false},  Mapping{"user", "user.name", false},
+    Mapping{"proto", "network.iana_number", true}, Mapping{"level", "log.level", false},
+};
+
+bool keyChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.' || c == '-';
+}
+
+// "+0900" / "+09:00" / "-0500" → seconds east of UTC.
+bool zoneOffset(std::string_view z, int64_t& secs) {
+  if (z.size() < 5 || (z[0] != '+' && z[0] != '-')) return false;
+  int64_t h, m;
+  std::string_view mm = z[3] == ':' ? z.substr(4) : z.substr(3);
+  if (!parse::parseUint(z.substr(1, 2), h) || !parse::parseUint(mm, m) || mm.size() != 2 || h > 23 ||
+      m > 59)
+    return false;
+  secs = (z[0] == '-' ? -1 : 1) * (h * 3600 + m * 60);
+  return true;
+}
+
+}  // namespace
+
+size_t parseKvPairs(std::string_view s, const ParseContext& ctx, Event& out) {
+  size_t pos = 0, pairs = 0;
+  std::string value, name;
+  while (pos < s.size()) {
+    while (pos < s.size() && s[pos] == ' ') ++pos;
+    size_t kstart = pos;
+    while (pos < s.size() && keyChar(s[pos])) ++pos;
+    if (pos == kstart || pos >= s.size() || s[pos] != '=') {
+      // Not a pair: skip the word.
+      while (pos < s.size() && s[pos] != ' ') ++pos;
+      continue;
+    }
+    std::string_view key = s.substr(kstart, pos - kstart);
+    ++pos;
+    value.clear();
+    if (pos < s.size() && s[pos] == '"') {
+      ++pos;
+      while (pos < s.size() && s[pos] != '"') {
+        if (s[pos] == '\\' && pos + 1 < s.size() && (s[pos + 1] == '"' || s[pos + 1] == '\\')) ++pos;
+        value.push_back(s[pos++]);
+      }
+      if (pos < s.size()) ++pos;  // closing quote (an unclosed one runs to the end)
+    } else {
+      size_t vstart = pos;
+      while (pos < s.size() && s[pos] != ' ') ++pos;
+      value.assign(s.substr(vstart, pos - vstart));
+    }
+    name = "kv.";
+    name.append(key);
+    out.fields[name] = value;
+    ++pairs;
+    for (const auto& m : kMappings)
+      if (m.key == key && !out.fields.contains(std::string(m.ecs))) {
+        if (m.numeric) parse::putNumberOrString(out, m.ecs, value);
+        else parse::putString(out, m.ecs, value);
+      }
+    if (key == "devname" && !value.empty()) out.host = value;
+  }
+  // FortiGate: date=YYYY-MM-DD time=hh:mm:ss tz="+0900" (local time of the device).
+  auto date_it = out.fields.find("kv.date");
+  auto time_it = out.fields.find("kv.time");
+  if (date_it != out.fields.end() && time_it != out.fields.end()) {
+    std::string iso = date_it->get<std::string>() + "T" + time_it->get<std::string>();
+    parse::CivilTime t;
+    if (parse::parseIsoLocal(iso, t) == iso.size()) {
+      int64_t offset = ctx.local_utc_offset_secs;
+      auto tz_it = out.fields.find("kv.tz");
+      if (tz_it != out.fields.end()) zoneOffset(tz_it->get<std::string>(), offset);
+      out.ts_us = parse::civilToMicros(t, offset);
+    }
+  }
+  return pairs;
+}
+
+void KvParser::parse(std::string_view bytes, const ParseContext& ctx, Event& out) const {
+  parseEnvelope(bytes, ctx, out);
+  if (out.malformed()) return;
+  std::string body = std::move(out.message);
+  out.message.clear();
+  std::string_view s = parse::trimLineEnd(body);
+  if (parseKvPairs(s, ctx, out) == 0) {
+    out.message.assign(s);
+    return out.markMalformed("no key=value pairs");
+  }
+  auto msg = out.fields.find("kv.msg");
+  out.message = msg != out.fields.end() ? msg->get<std::string>() : std::string(s);
+}
+
+}  // namespace hinomi::collector
