@@ -14,6 +14,7 @@
 #include <prometheus/gauge.h>
 
 #include "collector/collector_metrics.h"
+#include "collector/sources/socket_util.h"
 #include "common/config/hinomi_config.h"
 #include "common/logging.h"
 #include "common/metrics.h"
@@ -23,18 +24,6 @@ namespace {
 
 // A frame cut by the size limit or by the end of its stream is delivered flagged as truncated.
 bool cut(const Frame& f) { return f.issue == FrameIssue::kOversize || f.issue == FrameIssue::kTruncatedAtEnd; }
-
-std::string peerAddress(const sockaddr_storage& ss) {
-  char buf[INET6_ADDRSTRLEN] = {0};
-  if (ss.ss_family == AF_INET) {
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(ss).sin_addr, buf, sizeof buf);
-  } else if (ss.ss_family == AF_INET6) {
-    const auto& a6 = reinterpret_cast<const sockaddr_in6&>(ss).sin6_addr;
-    if (IN6_IS_ADDR_V4MAPPED(&a6)) inet_ntop(AF_INET, &a6.s6_addr[12], buf, sizeof buf);
-    else inet_ntop(AF_INET6, &a6, buf, sizeof buf);
-  }
-  return buf;
-}
 
 prometheus::Family<prometheus::Counter>& rejectedConnectionsFamily() {
   static auto& f = prometheus::BuildCounter()
@@ -73,33 +62,19 @@ TcpSyslogSource::TcpSyslogSource(TcpSourceOptions options, FramerFactory framers
 TcpSyslogSource::~TcpSyslogSource() { stop(); }
 
 Status TcpSyslogSource::start() {
-  auto hp = config::parseHostPort(options_.listen);
-  if (!hp) return makeError(ErrorCode::kInvalidArgument, options_.name + ": bad listen address '" + options_.listen + "'");
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
-  addrinfo* res = nullptr;
-  if (getaddrinfo(hp->host.c_str(), std::to_string(hp->port).c_str(), &hints, &res) != 0 || !res)
-    return makeError(ErrorCode::kInvalidArgument, options_.name + ": '" + hp->host + "' is not an IP address");
-  listen_fd_ = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  int one = 1;
-  setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  int rc = bind(listen_fd_, res->ai_addr, res->ai_addrlen);
-  int err = errno;
-  freeaddrinfo(res);
-  if (rc != 0 || listen(listen_fd_, 512) != 0) {
-    if (rc == 0) err = errno;
-    close(listen_fd_);
-    listen_fd_ = -1;
+  auto bound = bindListenerSocket(options_.name, options_.listen, SOCK_STREAM | SOCK_NONBLOCK, [](int fd) {
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  });
+  if (!bound) return tl::unexpected(bound.error());
+  if (listen(bound->fd, 512) != 0) {
+    int err = errno;
+    close(bound->fd);
     return makeError(ErrorCode::kIo, options_.name + ": cannot listen on TCP " + options_.listen + ": " +
                                          std::strerror(err));
   }
-  sockaddr_storage bound{};
-  socklen_t len = sizeof bound;
-  getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &len);
-  port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6&>(bound).sin6_port
-                                            : reinterpret_cast<sockaddr_in&>(bound).sin_port);
+  listen_fd_ = bound->fd;
+  port_ = bound->port;
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   epoll_event ev{};

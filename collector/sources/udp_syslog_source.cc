@@ -1,8 +1,5 @@
 #include "collector/sources/udp_syslog_source.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -13,26 +10,10 @@
 #include <cstring>
 
 #include "collector/collector_metrics.h"
-#include "common/config/hinomi_config.h"
+#include "collector/sources/socket_util.h"
 #include "common/logging.h"
 
 namespace hinomi::collector {
-namespace {
-
-std::string peerAddress(const sockaddr_storage& ss) {
-  char buf[INET6_ADDRSTRLEN] = {0};
-  if (ss.ss_family == AF_INET) {
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(ss).sin_addr, buf, sizeof buf);
-  } else if (ss.ss_family == AF_INET6) {
-    const auto& a6 = reinterpret_cast<const sockaddr_in6&>(ss).sin6_addr;
-    // An IPv4 sender on a dual-stack socket is reported as its IPv4 address.
-    if (IN6_IS_ADDR_V4MAPPED(&a6)) inet_ntop(AF_INET, &a6.s6_addr[12], buf, sizeof buf);
-    else inet_ntop(AF_INET6, &a6, buf, sizeof buf);
-  }
-  return buf;
-}
-
-}  // namespace
 
 UdpSyslogSource::UdpSyslogSource(UdpSourceOptions options, MessageSink sink, const Clock& clock)
     : options_(std::move(options)), sink_(std::move(sink)), clock_(clock) {
@@ -45,34 +26,15 @@ UdpSyslogSource::UdpSyslogSource(UdpSourceOptions options, MessageSink sink, con
 UdpSyslogSource::~UdpSyslogSource() { stop(); }
 
 Status UdpSyslogSource::start() {
-  auto hp = config::parseHostPort(options_.listen);
-  if (!hp) return makeError(ErrorCode::kInvalidArgument, options_.name + ": bad listen address '" + options_.listen + "'");
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_DGRAM;
-  hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
-  addrinfo* res = nullptr;
-  if (getaddrinfo(hp->host.c_str(), std::to_string(hp->port).c_str(), &hints, &res) != 0 || !res)
-    return makeError(ErrorCode::kInvalidArgument, options_.name + ": '" + hp->host + "' is not an IP address");
-  fd_ = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  int rcvbuf = static_cast<int>(options_.receive_buffer_bytes);
-  setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-  setsockopt(fd_, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
-  int rc = bind(fd_, res->ai_addr, res->ai_addrlen);
-  int bind_errno = errno;
-  freeaddrinfo(res);
-  if (rc != 0) {
-    close(fd_);
-    fd_ = -1;
-    return makeError(ErrorCode::kIo, options_.name + ": cannot bind UDP " + options_.listen + ": " +
-                                         std::strerror(bind_errno));
-  }
-  sockaddr_storage bound{};
-  socklen_t len = sizeof bound;
-  getsockname(fd_, reinterpret_cast<sockaddr*>(&bound), &len);
-  port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6&>(bound).sin6_port
-                                            : reinterpret_cast<sockaddr_in&>(bound).sin_port);
+  auto bound = bindListenerSocket(options_.name, options_.listen, SOCK_DGRAM, [this](int fd) {
+    int one = 1;
+    int rcvbuf = static_cast<int>(options_.receive_buffer_bytes);
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
+  });
+  if (!bound) return tl::unexpected(bound.error());
+  fd_ = bound->fd;
+  port_ = bound->port;
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   thread_ = std::thread([this] { run(); });
   logging::get("collector")->info("Listening. listener={} transport=udp address={} port={}", options_.name,
