@@ -18,11 +18,25 @@ void AutoFramer::feed(std::string_view data, const FrameSink& sink) {
   while (!data.empty()) {
     switch (mode_) {
       case Mode::kUndecided: {
-        const size_t first = data.find_first_not_of(std::string_view(" \t\r\n\0", 5));
-        if (first == std::string_view::npos) return;
-        data.remove_prefix(first);
-        const char c = data.front();
-        mode_ = (c >= '0' && c <= '9') ? Mode::kOctetCounting : Mode::kLf;
+        if (pending_.empty()) {
+          const size_t first = data.find_first_not_of(std::string_view(" \t\r\n\0", 5));
+          if (first == std::string_view::npos) return;
+          data.remove_prefix(first);
+        }
+        // Digits then a space are a count; digits then anything else are the start of a line.
+        size_t i = 0;
+        while (i < data.size() && data[i] >= '0' && data[i] <= '9' && pending_.size() + i < 10) ++i;
+        if (i == data.size() && pending_.size() + i < 10) {
+          pending_.append(data);  // the decision needs the byte after the digits
+          return;
+        }
+        const bool count = pending_.size() + i > 0 && i < data.size() && data[i] == ' ';
+        mode_ = count ? Mode::kOctetCounting : Mode::kLf;
+        if (!pending_.empty()) {
+          std::string held;
+          held.swap(pending_);
+          feed(held, sink);  // mode_ is decided now, so this does not come back here
+        }
         break;
       }
       case Mode::kOctetCounting: {
@@ -40,6 +54,12 @@ void AutoFramer::feed(std::string_view data, const FrameSink& sink) {
 }
 
 void AutoFramer::finish(const FrameSink& sink) {
+  if (mode_ == Mode::kUndecided && !pending_.empty()) {
+    mode_ = Mode::kLf;  // a stream of nothing but a few digits is one line
+    std::string held;
+    held.swap(pending_);
+    lf_.feed(held, sink);
+  }
   if (mode_ == Mode::kOctetCounting) octet_.finish(sink);
   if (mode_ == Mode::kLf) lf_.finish(sink);
   mode_ = Mode::kUndecided;

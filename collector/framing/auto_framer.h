@@ -1,7 +1,8 @@
 #pragma once
-// The framer listeners use: it picks the framing per connection from the first byte that is not
-// whitespace. A digit starts an octet count (RFC 6587 §3.4.1); '<' (a PRI) or anything else means
-// LF framing (§3.4.2). An octet-counted stream whose next frame starts with '<' has switched to
+// The framer listeners use: it picks the framing per connection from the first bytes that are not
+// whitespace. Digits followed by a space start an octet count (RFC 6587 §3.4.1); '<' (a PRI) or
+// anything else — including digits followed by something else, such as a PRI-less line that
+// starts with a date — means LF framing (§3.4.2). An octet-counted stream whose next frame starts with '<' has switched to
 // LF framing, and stays LF for the rest of the connection.
 //
 // Known limit: a sender that puts messages back to back with no terminator at all (loggen with a
@@ -10,6 +11,7 @@
 // messages that quote a syslog line, so it is not done.
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "collector/framing/framer.h"
@@ -27,11 +29,12 @@ class AutoFramer final : public Framer {
   std::string_view name() const override;
   void feed(std::string_view data, const FrameSink& sink) override;
   void finish(const FrameSink& sink) override;
-  size_t buffered() const override { return octet_.buffered() + lf_.buffered(); }
+  size_t buffered() const override { return pending_.size() + octet_.buffered() + lf_.buffered(); }
   Mode mode() const { return mode_; }
 
  private:
   Mode mode_ = Mode::kUndecided;
+  std::string pending_;  // leading digits seen while undecided (at most 10 bytes)
   OctetCountingFramer octet_;
   LfFramer lf_;
 };

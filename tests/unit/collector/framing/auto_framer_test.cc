@@ -44,6 +44,31 @@ TEST(AutoFramerTest, OtherFirstBytesFallBackToLf) {
             (std::vector<Got>{ok("hello"), ok("world")}));
 }
 
+// A PRI-less LF stream whose lines start with a date (or any digits not followed by a space) is
+// LF framed, not a run of bad octet counts; a count split across reads is still a count.
+TEST(AutoFramerTest, DigitsNotFollowedBySpaceMeanLf) {
+  for (Split split : {Split::kWhole, Split::kBytes}) {
+    AutoFramer f;
+    EXPECT_EQ(frameAll(f, "2026-11-23 12:00:00 fw01 blocked\n20261123 second\n", split, kDefaultMaxFrameBytes),
+              (std::vector<Got>{ok("2026-11-23 12:00:00 fw01 blocked"), ok("20261123 second")}));
+    EXPECT_EQ(f.buffered(), 0u);
+  }
+  AutoFramer counted;
+  std::vector<Got> got;
+  FrameSink sink = [&](const Frame& fr) { got.push_back(Got{std::string(fr.bytes), fr.issue}); };
+  counted.feed("1", sink);
+  EXPECT_EQ(counted.mode(), AutoFramer::Mode::kUndecided);
+  EXPECT_EQ(counted.buffered(), 1u);
+  counted.feed("0 <13>1 - - ", sink);
+  EXPECT_EQ(counted.mode(), AutoFramer::Mode::kOctetCounting);
+  EXPECT_EQ(got, std::vector<Got>{ok("<13>1 - - ")});
+  AutoFramer digits_only;
+  got.clear();
+  digits_only.feed("12345", sink);
+  digits_only.finish(sink);
+  EXPECT_EQ(got, std::vector<Got>{ok("12345")});
+}
+
 TEST(AutoFramerTest, OctetStreamThatStartsAFrameWithPriSwitchesToLf) {
   const std::string wire = octet("<13>counted\n") + "\n<14>lf one\n<15>lf two\n" + "7 <16>x\n";
   for (Split s : {Split::kWhole, Split::kBytes, Split::kRandom}) {
