@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <librdkafka/rdkafka.h>
 
+#include "bench/bench_util.h"
 #include "common/bus/kafka_bus.h"
 #include "common/bus/kafka_mock_cluster.h"
 #include "common/logging.h"
@@ -20,15 +21,10 @@ namespace {
 
 using hinomi::bus::Delivery;
 using hinomi::bus::DeliveryOutcome;
-using Clock = std::chrono::steady_clock;
+using hinomi::bench::Clock;
+using hinomi::bench::report;
 
-double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-void report(const char* what, int64_t records, int64_t size, Clock::duration took) {
-  double s = seconds(took);
-  std::printf("%-28s %lld records in %.3f s = %.0f records/s, %.1f MB/s\n", what,
-              static_cast<long long>(records), s, records / s, records * size / s / 1e6);
-}
 
 }  // namespace
 

@@ -18,6 +18,7 @@
 #include "common/bus/embedded_bus.h"
 #include "common/metrics.h"
 #include "tests/testing/child_process.h"
+#include "tests/testing/kill_child.h"
 #include "tests/testing/temp_dir.h"
 
 namespace hinomi::collector {
@@ -159,16 +160,10 @@ TEST(DiskSpoolTest, SpoolMetricsFollowTheNamingConvention) {
 // The child is this binary run again with a filter selecting the DISABLED_ child test, so it
 // starts from a fresh exec rather than a fork of a process that may have threads.
 
-constexpr const char* kDirFlag = "--hinomi_spool_kill_dir=";
+constexpr const char* kDirFlag = "hinomi_spool_kill_dir";
 constexpr const char* kKillTopic = "t.spool.kill";
 
-std::string killDirFromCommandLine() {
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  std::string arg;
-  while (std::getline(in, arg, '\0'))
-    if (arg.rfind(kDirFlag, 0) == 0) return arg.substr(std::strlen(kDirFlag));
-  return {};
-}
+std::string killDirFromCommandLine() { return hinomi::testing::flagFromCommandLine(kDirFlag); }
 
 bus::EmbeddedBusOptions killBusOptions(const std::string& dir) {
   bus::EmbeddedBusOptions o;
@@ -177,14 +172,6 @@ bus::EmbeddedBusOptions killBusOptions(const std::string& dir) {
   return o;
 }
 
-void writeAll(int fd, const char* data, size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, data, n);
-    if (w <= 0) return;
-    data += w;
-    n -= size_t(w);
-  }
-}
 
 TEST(DiskSpoolKillChild, DISABLED_AppendUntilKilled) {
   const std::string dir = killDirFromCommandLine();
@@ -208,7 +195,7 @@ TEST(DiskSpoolKillChild, DISABLED_AppendUntilKilled) {
     char line[512];
     int n = std::snprintf(line, sizeof line, "acked %llu %s\n",
                           static_cast<unsigned long long>(*seq), value.c_str());
-    writeAll(1, line, size_t(n));  // one write(2) per line: the parent sees whole lines
+    hinomi::testing::writeAll(1, line, size_t(n));  // one write(2) per line: the parent sees whole lines
   }
 }
 
@@ -219,8 +206,7 @@ TEST(DiskSpoolKillTest, AcknowledgedEntriesSurviveSigkill) {
     SCOPED_TRACE("kill after " + std::to_string(kill_after) + " acks");
     {
       hinomi::testing::ChildProcess child(
-          {"/proc/self/exe", "--gtest_filter=DiskSpoolKillChild.DISABLED_AppendUntilKilled",
-           "--gtest_also_run_disabled_tests", std::string(kDirFlag) + dir.path().string()});
+          hinomi::testing::childTestArgv("DiskSpoolKillChild.DISABLED_AppendUntilKilled", kDirFlag, dir.path().string()));
       for (size_t seen = 0; seen < kill_after; ++seen) {
         auto line = child.waitForLine("acked ", milliseconds(30000));
         ASSERT_TRUE(line.has_value()) << "the child stopped acknowledging:\n"

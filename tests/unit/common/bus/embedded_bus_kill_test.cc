@@ -18,6 +18,7 @@
 
 #include "common/bus/embedded_bus.h"
 #include "tests/testing/child_process.h"
+#include "tests/testing/kill_child.h"
 #include "tests/testing/temp_dir.h"
 
 namespace hinomi::bus {
@@ -25,17 +26,11 @@ namespace {
 
 using std::chrono::milliseconds;
 
-constexpr const char* kDirFlag = "--hinomi_kill_dir=";
+constexpr const char* kDirFlag = "hinomi_kill_dir";
 constexpr const char* kTopic = "t.kill";
 
 // The child's data directory, from its command line; empty in a normal test run.
-std::string killDirFromCommandLine() {
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  std::string arg;
-  while (std::getline(in, arg, '\0'))
-    if (arg.rfind(kDirFlag, 0) == 0) return arg.substr(std::strlen(kDirFlag));
-  return {};
-}
+std::string killDirFromCommandLine() { return hinomi::testing::flagFromCommandLine(kDirFlag); }
 
 EmbeddedBusOptions killOptions(const std::string& dir) {
   EmbeddedBusOptions o;
@@ -44,14 +39,6 @@ EmbeddedBusOptions killOptions(const std::string& dir) {
   return o;
 }
 
-void writeAll(int fd, const char* data, size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, data, n);
-    if (w <= 0) return;
-    data += w;
-    n -= size_t(w);
-  }
-}
 
 TEST(EmbeddedBusKillChild, DISABLED_PublishUntilKilled) {
   const std::string dir = killDirFromCommandLine();
@@ -60,7 +47,7 @@ TEST(EmbeddedBusKillChild, DISABLED_PublishUntilKilled) {
   auto bus = EmbeddedBus::open(killOptions(dir));
   if (!bus) {
     std::string e = bus.error().toString() + "\n";
-    writeAll(2, e.data(), e.size());
+    hinomi::testing::writeAll(2, e.data(), e.size());
     _exit(3);
   }
   if (!(*bus)->ensureTopic(kTopic, 4)) _exit(4);
@@ -76,7 +63,7 @@ TEST(EmbeddedBusKillChild, DISABLED_PublishUntilKilled) {
                                 static_cast<long long>(d.offset), value.c_str());
           // One write(2) per line: the parent sees whole lines, and each
           // before the next report.
-          writeAll(1, line, size_t(n));
+          hinomi::testing::writeAll(1, line, size_t(n));
         });
     if (st) {
       ++i;
@@ -122,8 +109,7 @@ TEST(EmbeddedBusKillTest, DeliveredRecordsSurviveSigkill) {
     SCOPED_TRACE("kill after " + std::to_string(kill_after) + " deliveries");
     {
       hinomi::testing::ChildProcess child(
-          {"/proc/self/exe", "--gtest_filter=EmbeddedBusKillChild.DISABLED_PublishUntilKilled",
-           "--gtest_also_run_disabled_tests", std::string(kDirFlag) + path});
+          hinomi::testing::childTestArgv("EmbeddedBusKillChild.DISABLED_PublishUntilKilled", kDirFlag, path));
       for (size_t seen = 0; seen < kill_after; ++seen) {
         auto line = child.waitForLine("delivered ", milliseconds(60000));
         ASSERT_TRUE(line.has_value()) << "the child stopped reporting:\n" << child.stderrText();
