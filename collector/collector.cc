@@ -1,31 +1,55 @@
 #include "collector/collector.h"
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "collector/framing/auto_framer.h"
 #include "collector/sources/tcp_syslog_source.h"
 #include "collector/sources/udp_syslog_source.h"
+#include "common/logging.h"
 
 namespace hinomi::collector {
 
-Result<std::unique_ptr<Collector>> Collector::start(const config::HinomiConfig& config, bus::Bus& bus) {
-  std::unique_ptr<Collector> c(new Collector());
+namespace {
+
+Result<std::unique_ptr<DiskSpool>> openSpool(const config::HinomiConfig& config) {
   SpoolOptions spool_options;
   spool_options.name = "collector";
   spool_options.path = config.spoolPath();
   spool_options.max_bytes = config.collector.spool.max_bytes;
   spool_options.fsync = config.bus.embedded.fsync;
   spool_options.fsync_interval_ms = config.bus.embedded.fsync_interval_ms;
-  auto spool = DiskSpool::open(spool_options);
-  if (!spool) return tl::unexpected(spool.error());
-  c->spool_ = std::move(*spool);
-  c->drainer_ = std::make_unique<SpoolDrainer>(*c->spool_, bus);
-  c->drainer_->start();
+  return DiskSpool::open(spool_options);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Collector>> Collector::start(const config::HinomiConfig& config, bus::Bus& bus) {
+  std::unique_ptr<Collector> c(new Collector());
+  // The embedded bus is a durable log on local disk: events go straight onto it. A remote bus
+  // gets the spool in front. A spool left from a run on Kafka is still drained onto whatever bus
+  // this run has, so switching the bus type loses nothing.
+  const bool direct = bus.kind() == "embedded";
+  std::error_code ec;
+  if (!direct || std::filesystem::exists(config.spoolPath(), ec)) {
+    auto spool = openSpool(config);
+    if (!spool) return tl::unexpected(spool.error());
+    c->spool_ = std::move(*spool);
+    if (direct && c->spool_->count() > 0)
+      logging::get("collector")->info("Draining {} events left in the spool onto the {} bus", c->spool_->count(),
+                                      bus.kind());
+    c->drainer_ = std::make_unique<SpoolDrainer>(*c->spool_, bus);
+    c->drainer_->start();
+  }
 
   for (const auto& l : config.collector.listeners) {
     const bool stream = l.transport == "tcp";
-    auto pipeline = ListenerPipeline::create(l, config.topics.events, *c->spool_, /*block_when_full=*/stream);
+    if (direct)
+      c->outlets_.push_back(std::make_unique<BusOutlet>(bus, config.topics.events, l.name));
+    else
+      c->outlets_.push_back(std::make_unique<SpoolOutlet>(*c->spool_, config.topics.events));
+    auto pipeline = ListenerPipeline::create(l, *c->outlets_.back(), /*block_when_full=*/stream);
     if (!pipeline) return tl::unexpected(pipeline.error());
     std::unique_ptr<Source> source;
     if (stream) {
@@ -55,6 +79,7 @@ Collector::~Collector() { stop(); }
 void Collector::stop() {
   for (auto& p : pipelines_) p->stop();
   for (auto& s : sources_) s->stop();
+  for (auto& o : outlets_) o->sync(std::chrono::seconds(10));
   if (!drainer_) return;
   // A clean stop hands what was accepted to the bus when it can (bounded: the bus may be down,
   // and then the rest waits in the spool for the next start).

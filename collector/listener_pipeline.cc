@@ -22,15 +22,16 @@ prometheus::Family<prometheus::Counter>& malformedFamily() {
 prometheus::Family<prometheus::Counter>& backpressureFamily() {
   static auto& f = prometheus::BuildCounter()
                        .Name("hinomi_collector_backpressure_seconds_total")
-                       .Help("Time a listener spent waiting for spool space (its senders were held back)")
+                       .Help("Time a listener spent waiting for room in the spool or bus (its senders were held back)")
                        .Register(metrics::registry());
   return f;
 }
 
-prometheus::Family<prometheus::Counter>& spoolErrorFamily() {
+prometheus::Family<prometheus::Counter>& outletErrorFamily() {
   static auto& f = prometheus::BuildCounter()
-                       .Name("hinomi_collector_spool_errors_total")
-                       .Help("Messages the spool could not store (disk error), per listener")
+                       .Name("hinomi_collector_handoff_errors_total")
+                       .Help("Messages the spool or bus refused for a reason other than being full "
+                             "(disk error, record too large), per listener; they are lost")
                        .Register(metrics::registry());
   return f;
 }
@@ -38,34 +39,31 @@ prometheus::Family<prometheus::Counter>& spoolErrorFamily() {
 }  // namespace
 
 Result<std::unique_ptr<ListenerPipeline>> ListenerPipeline::create(const config::ListenerOptions& options,
-                                                                   std::string topic, DiskSpool& spool,
-                                                                   bool block_when_full, const Clock& clock) {
+                                                                   Outlet& outlet, bool block_when_full,
+                                                                   const Clock& clock) {
   auto parser = makeParser(options.format);
   if (!parser) return makeError(ErrorCode::kConfig, options.name + ": unknown format '" + options.format + "'");
   auto offset = config::parseUtcOffset(options.utc_offset);
   if (!offset) return makeError(ErrorCode::kConfig, options.name + ": bad utc_offset '" + options.utc_offset + "'");
-  return std::make_unique<ListenerPipeline>(options, std::move(topic), spool, block_when_full,
-                                            std::move(parser), *offset, clock);
+  return std::make_unique<ListenerPipeline>(options, outlet, block_when_full, std::move(parser), *offset, clock);
 }
 
-ListenerPipeline::ListenerPipeline(const config::ListenerOptions& options, std::string topic, DiskSpool& spool,
-                                   bool block_when_full, std::unique_ptr<Parser> parser, int32_t utc_offset_secs,
-                                   const Clock& clock)
+ListenerPipeline::ListenerPipeline(const config::ListenerOptions& options, Outlet& outlet, bool block_when_full,
+                                   std::unique_ptr<Parser> parser, int32_t utc_offset_secs, const Clock& clock)
     : name_(options.name),
-      topic_(std::move(topic)),
-      spool_(spool),
+      outlet_(outlet),
       block_when_full_(block_when_full),
       parser_(std::move(parser)),
       tenants_(options.tenant, options.tenant_by_source),
       utc_offset_secs_(utc_offset_secs),
       clock_(clock) {
   malformed_ = &malformedFamily().Add({{"listener", name_}, {"parser", std::string(parser_->name())}});
-  spool_full_drops_ = &droppedFamily().Add({{"listener", name_}, {"reason", "spool_full"}});
-  spool_errors_ = &spoolErrorFamily().Add({{"listener", name_}});
+  full_drops_ = &droppedFamily().Add({{"listener", name_}, {"reason", std::string(outlet_.fullReason())}});
+  outlet_errors_ = &outletErrorFamily().Add({{"listener", name_}});
   backpressure_seconds_ = &backpressureFamily().Add({{"listener", name_}});
 }
 
-void ListenerPipeline::onMessage(const ReceivedMessage& m) {
+std::string ListenerPipeline::encode(const ReceivedMessage& m, std::string& json) {
   Event e;
   e.ingest_ts_us = m.received_us;
   e.id = newEventId(m.received_us);
@@ -79,32 +77,48 @@ void ListenerPipeline::onMessage(const ReceivedMessage& m) {
   if (m.truncated && !e.malformed()) e.markMalformed("truncated");
   if (e.malformed()) malformed_->Increment();
   if (m.truncated) e.fields["hinomi.truncated"] = true;
+  json.clear();
+  appendJson(e, json);
+  std::string key = std::move(e.tenant);
+  key.append("|").append(e.host);
+  return key;
+}
 
-  std::string json = toJson(e);
-  key_.assign(e.tenant).append("|").append(e.host);
-  auto appended = spool_.append(topic_, key_, json);
-  if (!appended && appended.error().code == ErrorCode::kUnavailable && block_when_full_) {
-    // Hold this thread (and so the sender) until the drainer frees space.
+void ListenerPipeline::onMessage(const ReceivedMessage& m) {
+  const std::string key = encode(m, json_);
+  Status put = outlet_.put(key, json_);
+  if (!put && put.error().code == ErrorCode::kUnavailable && block_when_full_) {
+    // Hold this thread (and so the sender) until the outlet has room.
     auto start = std::chrono::steady_clock::now();
-    int64_t need = DiskSpool::entryBytes(topic_, key_, json);
-    while (!appended && appended.error().code == ErrorCode::kUnavailable && !stopping_.load()) {
-      spool_.waitForSpace(need, std::chrono::milliseconds(500));
-      appended = spool_.append(topic_, key_, json);
+    const int64_t need = int64_t(key.size() + json_.size());
+    while (!put && put.error().code == ErrorCode::kUnavailable && !stopping_.load()) {
+      outlet_.waitForRoom(need, std::chrono::milliseconds(500));
+      put = outlet_.put(key, json_);
     }
     backpressure_seconds_->Increment(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
-  if (!appended) {
-    if (appended.error().code == ErrorCode::kUnavailable) {
-      spool_full_drops_->Increment();
-    } else {
-      spool_errors_->Increment();
-      int64_t now = clock_.nowMicros();
-      if (now - last_error_log_us_ < 1000000) return;
-      last_error_log_us_ = now;
-      logging::get("collector")->error("Spool write failed; message lost. listener={} error={}", name_,
-                                       appended.error().toString());
-    }
+  if (!put) countFailure(put.error());
+}
+
+Status ListenerPipeline::submit(const ReceivedMessage& m, const std::shared_ptr<AckGroup>& ack) {
+  std::string json;
+  const std::string key = encode(m, json);
+  Status put = outlet_.put(key, json, ack);
+  if (!put && put.error().code != ErrorCode::kUnavailable) countFailure(put.error());
+  return put;
+}
+
+void ListenerPipeline::countFailure(const Error& error) {
+  if (error.code == ErrorCode::kUnavailable) {
+    full_drops_->Increment();
+    return;
   }
+  outlet_errors_->Increment();
+  const int64_t now = clock_.nowMicros();
+  int64_t prev = last_error_log_us_.load();
+  if (now - prev < 1000000 || !last_error_log_us_.compare_exchange_strong(prev, now)) return;
+  logging::get("collector")->error("Could not hand an event over; it is lost. listener={} error={}", name_,
+                                   error.toString());
 }
 
 }  // namespace hinomi::collector
