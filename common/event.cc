@@ -1,7 +1,9 @@
 #include "common/event.h"
 
+#include <charconv>
 #include <random>
 
+#include "common/json_writer.h"
 #include "common/text.h"
 #include "common/time.h"
 
@@ -15,12 +17,15 @@ uint64_t randomBits() {
   return rng();
 }
 
-// JSON text fields must be UTF-8; nlohmann would throw on anything else.
-std::string jsonText(const std::string& s) {
-  if (isValidUtf8(s)) return s;
-  // Round-trip through nlohmann's replacing serializer to get U+FFFD for each bad byte.
-  std::string quoted = nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return nlohmann::json::parse(quoted).get<std::string>();
+// facility and severity: -1 (unknown) is null.
+void appendSmallInt(std::string& out, int v) {
+  if (v < 0) {
+    out.append("null");
+    return;
+  }
+  char buf[12];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
 }
 
 template <typename T>
@@ -42,36 +47,61 @@ std::string newEventId(int64_t now_us) {
   uint64_t ms = static_cast<uint64_t>(now_us / 1000);
   uint64_t hi = (ms << 16) | 0x7000 | (randomBits() & 0x0FFF);         // 48-bit ms, version 7
   uint64_t lo = (randomBits() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // variant 10
-  char buf[37];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
-                static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
-  return buf;
+  // 8-4-4-4-12 lowercase hex digits of hi then lo.
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(36, '-');
+  size_t pos = 0;
+  for (int nibble = 0; nibble < 32; ++nibble) {
+    if (pos == 8 || pos == 13 || pos == 18 || pos == 23) ++pos;
+    const uint64_t word = nibble < 16 ? hi : lo;
+    id[pos++] = kHex[(word >> (60 - 4 * (nibble % 16))) & 0xF];
+  }
+  return id;
+}
+
+void appendJson(const Event& e, std::string& out) {
+  // Keys in the documented order; written by hand because this runs for every event on every hop.
+  char ts[40];
+  out.reserve(out.size() + 256 + e.raw.size() + e.message.size());
+  out.append("{\"id\":");
+  json::appendText(out, e.id);
+  out.append(",\"ts\":\"").append(ts, formatRfc3339(e.ts_us, ts)).append("\",\"ingest_ts\":\"");
+  out.append(ts, formatRfc3339(e.ingest_ts_us, ts)).append("\",\"tenant\":");
+  json::appendText(out, e.tenant);
+  out.append(",\"listener\":");
+  json::appendText(out, e.listener);
+  out.append(",\"host\":");
+  json::appendText(out, e.host);
+  out.append(",\"app\":");
+  json::appendText(out, e.app);
+  out.append(",\"facility\":");
+  appendSmallInt(out, e.facility);
+  out.append(",\"severity\":");
+  appendSmallInt(out, e.severity);
+  out.append(",\"message\":");
+  json::appendText(out, e.message);
+  out.append(",\"raw\":");
+  if (!json::appendString(out, e.raw)) {
+    out.push_back('"');
+    out.append(base64Encode(e.raw));
+    out.append("\",\"raw_encoding\":\"base64\"");
+  }
+  out.append(",\"parse_status\":");
+  json::appendText(out, e.parse_status);
+  out.append(",\"decoder\":");
+  json::appendText(out, e.decoder);
+  out.append(",\"fields\":");
+  if (e.fields.is_object())
+    json::appendValue(out, e.fields);
+  else
+    out.append("{}");
+  out.push_back('}');
 }
 
 std::string toJson(const Event& e) {
-  ordered_json j;
-  j["id"] = e.id;
-  j["ts"] = formatRfc3339(e.ts_us);
-  j["ingest_ts"] = formatRfc3339(e.ingest_ts_us);
-  j["tenant"] = jsonText(e.tenant);
-  j["listener"] = jsonText(e.listener);
-  j["host"] = jsonText(e.host);
-  j["app"] = jsonText(e.app);
-  j["facility"] = e.facility >= 0 ? ordered_json(e.facility) : ordered_json(nullptr);
-  j["severity"] = e.severity >= 0 ? ordered_json(e.severity) : ordered_json(nullptr);
-  j["message"] = jsonText(e.message);
-  if (isValidUtf8(e.raw)) {
-    j["raw"] = e.raw;
-  } else {
-    j["raw"] = base64Encode(e.raw);
-    j["raw_encoding"] = "base64";
-  }
-  j["parse_status"] = e.parse_status;
-  j["decoder"] = e.decoder;
-  j["fields"] = e.fields.is_object() ? e.fields : nlohmann::json::object();
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out;
+  appendJson(e, out);
+  return out;
 }
 
 Result<Event> eventFromJson(std::string_view text) {

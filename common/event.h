@@ -40,6 +40,8 @@ std::string newEventId(int64_t now_us);
 // base64 with "raw_encoding":"base64", so any bytes survive the round trip. Other text fields
 // with invalid UTF-8 get U+FFFD (they are views; `raw` is the evidence).
 std::string toJson(const Event& event);
+// The same, appended to `out` (so a caller can reuse one buffer).
+void appendJson(const Event& event, std::string& out);
 
 // Parses toJson's output (and hand-written events: missing optional keys take their defaults).
 [[nodiscard]] Result<Event> eventFromJson(std::string_view json);

@@ -11,6 +11,9 @@ namespace hinomi {
 
 // "2026-11-23T03:12:12.123456Z": always UTC, always six fraction digits, so strings sort by time.
 std::string formatRfc3339(int64_t micros);
+// The same into `buf` (at least kRfc3339Max bytes, not NUL-terminated); returns the length.
+inline constexpr size_t kRfc3339Max = 40;
+size_t formatRfc3339(int64_t micros, char* buf);
 
 // Accepts RFC 3339 (and its ISO 8601 profile): 'T' or ' ', 0–9 fraction digits (kept to the
 // microsecond), 'Z' or ±hh:mm / ±hhmm. Returns microseconds since the epoch, UTC.
