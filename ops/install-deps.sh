@@ -7,7 +7,7 @@ runtime_build=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   librdkafka-dev librocksdb-dev libre2-dev libspdlog-dev libfmt-dev
   prometheus-cpp-dev libyaml-cpp-dev nlohmann-json3-dev libexpected-dev
-  libssl-dev libcpp-httplib-dev libcli11-dev libcurl4-openssl-dev zlib1g-dev
+  libssl-dev libcpp-httplib-dev libcli11-dev libcurl4-openssl-dev zlib1g-dev liblz4-dev
 )
 test_extra=(libgtest-dev libgmock-dev googletest libbenchmark-dev curl python3)
 

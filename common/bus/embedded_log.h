@@ -196,6 +196,7 @@ class Log {
   // The writer thread's alone.
   uint64_t round_ = 0;
   std::vector<ChunkBuild> chunks_;
+  std::string records_scratch_, compressed_scratch_;  // the writer's, reused per chunk
 
   GroupRegistry groups_;
   std::thread writer_;

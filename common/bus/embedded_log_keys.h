@@ -3,9 +3,10 @@
 // bytewise order is numeric order: a partition's records iterate in offset order.
 //
 //   records CF  key   topic id u32 | partition u32 | offset of the chunk's first record u64
-//               value a chunk: version u8 (1) | record count u32 | newest timestamp_ms i64 |
-//                     records, each: timestamp_ms i64 | key length u32 | value length u32 |
-//                     key | value
+//               value a chunk: version u8 | record count u32 | newest timestamp_ms i64 | body
+//                     version 1: body = the records, each: timestamp_ms i64 | key length u32 |
+//                                value length u32 | key | value
+//                     version 2: body = records' size u32 | the records, LZ4-compressed (block)
 //   offsets CF  key   topic id u32 | partition u32 | group name       value: next offset i64
 //   meta CF     "topic/" name                      → topic id u32 | partitions u32
 //               "start/" topic id u32 | partition u32 → first retained offset i64
@@ -15,6 +16,10 @@
 // assertions Debian's build keeps on), and with one entry per 300-byte record the bench stayed
 // at 210-345k records/s on one core; with chunks it does 580-890k (bench/embedded_bus_bench.cc).
 // A record's offset is its chunk's key plus its index in the chunk.
+//
+// Chunks are LZ4-compressed when that makes them smaller (events are JSON with the same keys in
+// every record: about 4x): the bytes written to the WAL, flushed and compacted were most of the
+// ingest cost on a small machine. The header stays uncompressed for recovery and retention.
 //
 // Record keys hold a numeric topic id rather than the name so that every partition has the same
 // fixed 8-byte prefix: compaction cuts SST files at it, so that retention can drop old files of
@@ -32,6 +37,8 @@ inline constexpr size_t kRecordKeySize = 16;
 inline constexpr size_t kChunkHeaderSize = 13;
 inline constexpr size_t kRecordHeaderSize = 16;
 inline constexpr uint8_t kChunkVersion = 1;
+inline constexpr uint8_t kCompressedChunkVersion = 2;
+inline constexpr size_t kMaxChunkBodyBytes = 64 << 20;  // refuse a corrupt size before allocating
 inline constexpr std::string_view kTopicMetaPrefix = "topic/";
 inline constexpr std::string_view kStartMetaPrefix = "start/";
 
@@ -82,9 +89,14 @@ inline void appendRecord(std::string& out, int64_t timestamp_ms, std::string_vie
 
 inline int64_t recordTimestamp(const char* record) { return int64_t(getU64(record)); }
 
+// Compresses `records` into a version 2 chunk body in `out`; false (out unspecified) when that
+// would not be smaller, and the chunk is then written as version 1.
+bool compressChunkBody(std::string_view records, std::string& out);
+
 // Fills kChunkHeaderSize bytes.
-inline void encodeChunkHeader(char* out, uint32_t count, int64_t last_timestamp_ms) {
-  out[0] = char(kChunkVersion);
+inline void encodeChunkHeader(char* out, uint32_t count, int64_t last_timestamp_ms,
+                              uint8_t version = kChunkVersion) {
+  out[0] = char(version);
   putU32(out + 1, count);
   putU64(out + 5, uint64_t(last_timestamp_ms));
 }
@@ -95,16 +107,21 @@ struct ChunkHeader {
 };
 
 // Walks the records of one chunk value; a malformed chunk reads as corrupt, never overruns.
+// The header is read at once; a compressed body only when the first record is asked for.
 class ChunkReader {
  public:
+  ChunkReader(const ChunkReader&) = delete;  // rest_ may point into body_
+  ChunkReader& operator=(const ChunkReader&) = delete;
   explicit ChunkReader(std::string_view chunk) : rest_(chunk) {
-    if (rest_.size() < kChunkHeaderSize || uint8_t(rest_[0]) != kChunkVersion) {
+    const uint8_t version = rest_.empty() ? 0 : uint8_t(rest_[0]);
+    if (rest_.size() < kChunkHeaderSize || (version != kChunkVersion && version != kCompressedChunkVersion)) {
       corrupt_ = true;
       return;
     }
     header_.count = getU32(rest_.data() + 1);
     header_.last_timestamp_ms = int64_t(getU64(rest_.data() + 5));
     rest_.remove_prefix(kChunkHeaderSize);
+    compressed_ = version == kCompressedChunkVersion;
   }
 
   const ChunkHeader& header() const { return header_; }
@@ -112,6 +129,7 @@ class ChunkReader {
 
   // The next record; false at the end of the chunk or when it is corrupt.
   bool next(int64_t& timestamp_ms, std::string_view& key, std::string_view& value) {
+    if (compressed_ && !decompress()) return fail();
     if (corrupt_ || read_ == header_.count) {
       if (!corrupt_ && !rest_.empty()) corrupt_ = true;
       return false;
@@ -133,7 +151,11 @@ class ChunkReader {
     return false;
   }
 
+  bool decompress();  // embedded_log_chunk.cc
+
   std::string_view rest_;
+  std::string body_;  // the decompressed records of a version 2 chunk
+  bool compressed_ = false;
   ChunkHeader header_;
   uint32_t read_ = 0;
   bool corrupt_ = false;

@@ -44,11 +44,10 @@ rocksdb::ColumnFamilyOptions recordsOptions() {
   o.max_write_buffer_number = 4;
   o.level0_slowdown_writes_trigger = 40;
   o.level0_stop_writes_trigger = 60;
-  // Records are read back soon after they are written and deleted by retention: compressing the
-  // young levels would spend the writer's core (LZ4 took a tenth of it at 500k records/s) on data
-  // that is about to go. Only the bottommost level, where records stay longest, is compressed.
+  // The writer compresses each chunk itself (embedded_log_keys.h), so that the WAL gets the small
+  // form too; compressing blocks again in SST files would spend CPU for nothing.
   o.compression = rocksdb::kNoCompression;
-  o.bottommost_compression = rocksdb::kLZ4Compression;
+  o.bottommost_compression = rocksdb::kNoCompression;
   o.level_compaction_dynamic_level_bytes = true;
   o.sst_partitioner_factory = rocksdb::NewSstPartitionerFixedPrefixFactory(kPartitionPrefixSize);
   rocksdb::BlockBasedTableOptions t;

@@ -137,10 +137,19 @@ void Log::writeRound(Queue& work, rocksdb::WriteBatch& batch) {
   for (size_t i = 0; i < used && s.ok(); ++i) {
     ChunkBuild& c = chunks_[i];
     encodeRecordKey(key, c.topic->id, c.partition, c.first);
-    encodeChunkHeader(c.header, c.count, c.last_timestamp_ms);
-    c.parts[0] = rocksdb::Slice(c.header, kChunkHeaderSize);
-    s = batch.Put(cf, rocksdb::SliceParts(&key_slice, 1),
-                  rocksdb::SliceParts(c.parts.data(), int(c.parts.size())));
+    records_scratch_.clear();
+    for (size_t p = 1; p < c.parts.size(); ++p) records_scratch_.append(c.parts[p].data(), c.parts[p].size());
+    if (compressChunkBody(records_scratch_, compressed_scratch_)) {
+      encodeChunkHeader(c.header, c.count, c.last_timestamp_ms, kCompressedChunkVersion);
+      const rocksdb::Slice parts[2] = {rocksdb::Slice(c.header, kChunkHeaderSize),
+                                       rocksdb::Slice(compressed_scratch_)};
+      s = batch.Put(cf, rocksdb::SliceParts(&key_slice, 1), rocksdb::SliceParts(parts, 2));
+    } else {
+      encodeChunkHeader(c.header, c.count, c.last_timestamp_ms);
+      c.parts[0] = rocksdb::Slice(c.header, kChunkHeaderSize);
+      s = batch.Put(cf, rocksdb::SliceParts(&key_slice, 1),
+                    rocksdb::SliceParts(c.parts.data(), int(c.parts.size())));
+    }
   }
   if (s.ok()) s = store_->db().Write(writeOptions(), &batch);
   if (s.ok()) {
