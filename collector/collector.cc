@@ -24,7 +24,7 @@ Result<std::unique_ptr<Collector>> Collector::start(const config::HinomiConfig& 
   c->drainer_->start();
 
   for (const auto& l : config.collector.listeners) {
-    const bool stream = l.transport == "tcp";
+    const bool stream = l.transport == "tcp" || l.transport == "tls";
     auto pipeline = ListenerPipeline::create(l, config.topics.events, *c->spool_, /*block_when_full=*/stream);
     if (!pipeline) return tl::unexpected(pipeline.error());
     std::unique_ptr<Source> source;
@@ -33,6 +33,7 @@ Result<std::unique_ptr<Collector>> Collector::start(const config::HinomiConfig& 
       o.name = l.name;
       o.listen = l.listen;
       o.max_connections = l.max_connections;
+      if (l.transport == "tls") o.tls = l.tls;
       const size_t max = size_t(l.max_message_bytes);
       source = std::make_unique<TcpSyslogSource>(o, [max] { return std::make_unique<AutoFramer>(max); },
                                                  (*pipeline)->sink());
