@@ -88,6 +88,9 @@ struct Transport {
   bool tls;
 };
 
+// Readable test names in ctest ("relay-tls" instead of the parameter's bytes).
+void PrintTo(const Transport& t, std::ostream* os) { *os << t.name; }
+
 class RsyslogForwardTest : public ::testing::TestWithParam<Transport> {};
 
 TEST_P(RsyslogForwardTest, EveryMessageArrivesOnceIntactWithParsedFields) {
