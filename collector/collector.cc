@@ -44,7 +44,7 @@ Result<std::unique_ptr<Collector>> Collector::start(const config::HinomiConfig& 
   }
 
   for (const auto& l : config.collector.listeners) {
-    const bool stream = l.transport == "tcp";
+    const bool stream = l.transport == "tcp" || l.transport == "tls";
     if (direct)
       c->outlets_.push_back(std::make_unique<BusOutlet>(bus, config.topics.events, l.name));
     else
@@ -57,6 +57,7 @@ Result<std::unique_ptr<Collector>> Collector::start(const config::HinomiConfig& 
       o.name = l.name;
       o.listen = l.listen;
       o.max_connections = l.max_connections;
+      if (l.transport == "tls") o.tls = l.tls;
       const size_t max = size_t(l.max_message_bytes);
       source = std::make_unique<TcpSyslogSource>(o, [max] { return std::make_unique<AutoFramer>(max); },
                                                  (*pipeline)->sink());

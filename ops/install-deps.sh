@@ -9,7 +9,9 @@ runtime_build=(
   prometheus-cpp-dev libyaml-cpp-dev nlohmann-json3-dev libexpected-dev
   libssl-dev libcpp-httplib-dev libcli11-dev libcurl4-openssl-dev zlib1g-dev liblz4-dev
 )
-test_extra=(libgtest-dev libgmock-dev googletest libbenchmark-dev curl python3)
+# rsyslog (+ its OpenSSL stream driver) relays to hinomi in tests/integration/rsyslog_forward_test.cc;
+# openssl makes the test certificates.
+test_extra=(libgtest-dev libgmock-dev googletest libbenchmark-dev curl python3 rsyslog rsyslog-openssl openssl)
 
 pkgs=("${runtime_build[@]}")
 if [[ "${1:-}" == "--test" ]]; then pkgs+=("${test_extra[@]}"); fi

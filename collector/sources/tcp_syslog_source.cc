@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -15,6 +17,8 @@
 
 #include "collector/collector_metrics.h"
 #include "collector/sources/socket_util.h"
+#include "collector/sources/stream_transport.h"
+#include "collector/sources/tls_context.h"
 #include "common/config/hinomi_config.h"
 #include "common/logging.h"
 #include "common/metrics.h"
@@ -41,12 +45,23 @@ prometheus::Family<prometheus::Gauge>& openConnectionsFamily() {
   return f;
 }
 
+prometheus::Family<prometheus::Counter>& handshakeFailuresFamily() {
+  static auto& f = prometheus::BuildCounter()
+                       .Name("hinomi_collector_tls_handshake_failures_total")
+                       .Help("TLS connections refused in the handshake (bad or missing client certificate, "
+                             "not TLS, protocol version)")
+                       .Register(metrics::registry());
+  return f;
+}
+
 }  // namespace
 
 struct TcpSyslogSource::Connection {
   int fd = -1;
   std::string peer;
   std::unique_ptr<Framer> framer;
+  std::unique_ptr<StreamTransport> transport;
+  bool watching_write = false;  // what epoll waits for: EPOLLOUT instead of EPOLLIN
 };
 
 TcpSyslogSource::TcpSyslogSource(TcpSourceOptions options, FramerFactory framers, MessageSink sink,
@@ -57,11 +72,17 @@ TcpSyslogSource::TcpSyslogSource(TcpSourceOptions options, FramerFactory framers
   oversize_ = &droppedFamily().Add({{"listener", options_.name}, {"reason", "oversize"}});
   rejected_connections_ = &rejectedConnectionsFamily().Add({{"listener", options_.name}});
   open_connections_ = &openConnectionsFamily().Add({{"listener", options_.name}});
+  if (options_.tls) handshake_failures_ = &handshakeFailuresFamily().Add({{"listener", options_.name}});
 }
 
 TcpSyslogSource::~TcpSyslogSource() { stop(); }
 
 Status TcpSyslogSource::start() {
+  if (options_.tls) {
+    auto ctx = TlsContext::create(options_.name, *options_.tls);
+    if (!ctx) return tl::unexpected(ctx.error());
+    tls_ = std::move(*ctx);
+  }
   auto bound = bindListenerSocket(options_.name, options_.listen, SOCK_STREAM | SOCK_NONBLOCK, [](int fd) {
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -84,8 +105,8 @@ Status TcpSyslogSource::start() {
   ev.data.fd = wake_fd_;
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
   thread_ = std::thread([this] { run(); });
-  logging::get("collector")->info("Listening. listener={} transport=tcp address={} port={}", options_.name,
-                                  options_.listen, port_);
+  logging::get("collector")->info("Listening. listener={} transport={} address={} port={}", options_.name,
+                                  tls_ ? "tls" : "tcp", options_.listen, port_);
   return {};
 }
 
@@ -95,29 +116,6 @@ void TcpSyslogSource::stop() {
   uint64_t one = 1;
   [[maybe_unused]] auto n = write(wake_fd_, &one, sizeof one);
   thread_.join();
-  // What the senders already sent is read (until EAGAIN); frames still incomplete then are
-  // delivered flagged, not lost.
-  for (auto& entry : connections_) {
-    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
-    const int fd = entry.first;
-    Connection* c = entry.second.get();
-    char buf[65536];
-    ssize_t got;
-    while ((got = read(fd, buf, sizeof buf)) > 0) {
-      c->framer->feed(std::string_view(buf, size_t(got)), [&](const Frame& f) {
-        received_->Increment();
-        received_bytes_->Increment(double(f.bytes.size()));
-        sink_(ReceivedMessage{f.bytes, c->peer, clock_.nowMicros(), cut(f)});
-      });
-    }
-    c->framer->finish([&](const Frame& f) {
-      received_->Increment();
-      sink_(ReceivedMessage{f.bytes, c->peer, clock_.nowMicros(), cut(f)});
-    });
-    close(fd);
-  }
-  connections_.clear();
-  open_connections_->Set(0);
   close(listen_fd_);
   close(epoll_fd_);
   close(wake_fd_);
@@ -125,6 +123,12 @@ void TcpSyslogSource::stop() {
 }
 
 void TcpSyslogSource::run() {
+  // A TLS write (handshake, close_notify) to a peer that has gone would raise SIGPIPE and end the
+  // process; blocked on this thread, such a write fails with EPIPE instead.
+  sigset_t sigpipe;
+  sigemptyset(&sigpipe);
+  sigaddset(&sigpipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &sigpipe, nullptr);
   epoll_event events[64];
   while (!stopping_.load()) {
     int n = epoll_wait(epoll_fd_, events, 64, -1);
@@ -141,9 +145,37 @@ void TcpSyslogSource::run() {
         continue;
       }
       auto it = connections_.find(fd);
-      if (it != connections_.end() && !readFrom(*it->second)) closeConnection(fd);
+      if (it == connections_.end()) continue;
+      if (readFrom(*it->second)) watch(*it->second);
+      else closeConnection(fd);
     }
   }
+  drainAndCloseAll();
+}
+
+void TcpSyslogSource::drainAndCloseAll() {
+  // What the senders already sent is read (until nothing is left); frames still incomplete then
+  // are delivered flagged, not lost.
+  for (auto& entry : connections_) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    Connection* c = entry.second.get();
+    auto deliver = [&](const Frame& f) {
+      received_->Increment();
+      received_bytes_->Increment(double(f.bytes.size()));
+      sink_(ReceivedMessage{f.bytes, c->peer, clock_.nowMicros(), cut(f)});
+    };
+    char buf[65536];
+    for (;;) {
+      TransportRead r = c->transport->read(buf, sizeof buf);
+      if (r.kind != TransportRead::kData) break;
+      c->framer->feed(std::string_view(buf, r.bytes), deliver);
+    }
+    c->framer->finish(deliver);
+    c->transport->shutdown();
+    close(entry.first);
+  }
+  connections_.clear();
+  open_connections_->Set(0);
 }
 
 void TcpSyslogSource::accept() {
@@ -161,6 +193,7 @@ void TcpSyslogSource::accept() {
     c->fd = fd;
     c->peer = peerAddress(ss);
     c->framer = framers_();
+    c->transport = tls_ ? tlsTransport(tls_->get(), fd) : plainTransport(fd);
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLRDHUP;
     ev.data.fd = fd;
@@ -172,9 +205,7 @@ void TcpSyslogSource::accept() {
 
 bool TcpSyslogSource::readFrom(Connection& c) {
   char buf[65536];
-  // Level-triggered epoll: one read per wake-up keeps connections fair to each other.
-  ssize_t got = read(c.fd, buf, sizeof buf);
-  if (got < 0) return errno == EAGAIN || errno == EINTR;
+  size_t total = 0;
   const int64_t now = clock_.nowMicros();
   auto deliver = [&](const Frame& f) {
     if (f.issue == FrameIssue::kOversize) oversize_->Increment();
@@ -182,16 +213,62 @@ bool TcpSyslogSource::readFrom(Connection& c) {
     received_bytes_->Increment(double(f.bytes.size()));
     sink_(ReceivedMessage{f.bytes, c.peer, now, cut(f)});
   };
-  if (got == 0) {
-    c.framer->finish(deliver);
-    return false;
+  for (;;) {
+    TransportRead r = c.transport->read(buf, sizeof buf);
+    switch (r.kind) {
+      case TransportRead::kData:
+        c.framer->feed(std::string_view(buf, r.bytes), deliver);
+        total += r.bytes;
+        break;
+      case TransportRead::kWouldBlock:
+        return true;
+      case TransportRead::kEnd:
+        c.framer->finish(deliver);
+        return false;
+      case TransportRead::kHandshakeFailed:
+        handshakeFailed(c, r.error);
+        return false;
+      case TransportRead::kError:
+        logging::get("collector")->debug("Connection broken. listener={} peer={} reason={}", options_.name, c.peer,
+                                         r.error);
+        return false;
+    }
+    // Level-triggered epoll announces what is still in the socket, and one buffer per wake-up
+    // keeps connections fair to each other; bytes TLS already took from the socket must be read
+    // now (TLS reads until WANT_READ, within the same budget: its records are at most 16 KiB).
+    if (c.transport->hasBuffered()) continue;
+    if (!tls_ || total >= sizeof buf) return true;
   }
-  c.framer->feed(std::string_view(buf, size_t(got)), deliver);
-  return true;
+}
+
+void TcpSyslogSource::watch(Connection& c) {
+  const bool want_write = c.transport->wantsWrite();
+  if (want_write == c.watching_write) return;
+  epoll_event ev{};
+  ev.events = (want_write ? EPOLLOUT : EPOLLIN) | EPOLLRDHUP;
+  ev.data.fd = c.fd;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev);
+  c.watching_write = want_write;
+}
+
+void TcpSyslogSource::handshakeFailed(const Connection& c, const std::string& reason) {
+  handshake_failures_->Increment();
+  // A scanner or a misconfigured fleet can fail thousands of handshakes a second: the counter
+  // has them all, the log one a second.
+  const int64_t now = clock_.nowMicros();
+  if (last_handshake_log_us_ != 0 && now - last_handshake_log_us_ < 1'000'000) {
+    ++unlogged_handshake_failures_;
+    return;
+  }
+  logging::get("collector")->warn("TLS handshake failed. listener={} peer={} reason={} not_logged_since_last={}",
+                                  options_.name, c.peer, reason, unlogged_handshake_failures_);
+  last_handshake_log_us_ = now;
+  unlogged_handshake_failures_ = 0;
 }
 
 void TcpSyslogSource::closeConnection(int fd) {
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  if (auto it = connections_.find(fd); it != connections_.end()) it->second->transport->shutdown();
   close(fd);
   connections_.erase(fd);
   open_connections_->Set(double(connections_.size()));

@@ -34,11 +34,34 @@ Schema<TenantRoute> routeSchema() {
   return s;
 }
 
+Schema<ListenerTlsOptions> tlsSchema() {
+  using T = ListenerTlsOptions;
+  Schema<T> s;
+  s.text("cert_file", &T::cert_file, "PEM file with the server certificate (and its chain)");
+  s.text("key_file", &T::key_file, "PEM file with the server's private key (not encrypted)");
+  s.text("ca_file", &T::ca_file,
+         "PEM file of the CA(s) that sign client certificates; when set, clients are asked for a "
+         "certificate and it is verified (mutual TLS)");
+  s.boolean("require_client_cert", &T::require_client_cert,
+            "With ca_file: refuse clients without a certificate (false: verify one if presented)");
+  s.text("min_version", &T::min_version, "Oldest TLS version accepted", {"1.2", "1.3"});
+  s.check([](const T& t, const YAML::Node& n, Diagnostics& d) {
+    if (!n || !n.IsMap()) return;
+    if (t.cert_file.empty()) d.error(n, "tls: cert_file is required");
+    if (t.key_file.empty()) d.error(n, "tls: key_file is required");
+    if (t.ca_file.empty() && n["require_client_cert"] && t.require_client_cert)
+      d.error(n["require_client_cert"], "tls.require_client_cert: needs ca_file to verify client certificates against");
+  });
+  return s;
+}
+
 Schema<ListenerOptions> listenerSchema() {
   using L = ListenerOptions;
   Schema<L> s;
   s.text("name", &L::name, "Name of the listener: the `listener` of its events and the label of its metrics");
-  s.text("transport", &L::transport, "How messages arrive", {"udp", "tcp"});
+  s.text("transport", &L::transport,
+         "How messages arrive; tcp is RFC 6587, tls is RFC 5425 (needs the tls section, see docs/collector.md)",
+         {"udp", "tcp", "tls"});
   s.text("listen", &L::listen, "host:port to bind");
   s.text("format", &L::format, "Message format; auto detects it per message",
          {"auto", "rfc5424", "rfc3164", "cef", "kv", "json"});
@@ -47,13 +70,19 @@ Schema<ListenerOptions> listenerSchema() {
          "Tenant by sender address; the longest matching prefix wins");
   s.integer("max_message_bytes", &L::max_message_bytes, 256, 16 << 20,
             "Longer messages are kept truncated to this and counted (dropped_total{reason=oversize})");
-  s.integer("max_connections", &L::max_connections, 1, 1000000, "TCP: connections beyond this are closed at once");
+  s.integer("max_connections", &L::max_connections, 1, 1000000,
+            "TCP and TLS: connections beyond this are closed at once");
   s.text("utc_offset", &L::utc_offset, "Offset of local time for timestamps without a zone, e.g. +09:00");
+  s.section("tls", &L::tls, tlsSchema(), "transport tls: the server certificate and client verification");
   s.check([](const L& l, const YAML::Node& n, Diagnostics& d) {
     auto at = [&](const char* key) { return n && n.IsMap() && n[key] ? n[key] : n; };
     if (l.name.empty()) d.error(n, "a listener needs a name");
     if (!parseHostPort(l.listen)) d.error(at("listen"), "listen: '" + l.listen + "' is not host:port");
     if (!parseUtcOffset(l.utc_offset)) d.error(at("utc_offset"), "utc_offset: '" + l.utc_offset + "' is not ±hh:mm");
+    const bool has_tls = n && n.IsMap() && n["tls"] && !n["tls"].IsNull();
+    if (l.transport == "tls" && !has_tls)
+      d.error(at("transport"), "transport tls needs a tls section with cert_file and key_file");
+    if (l.transport != "tls" && has_tls) d.error(at("tls"), "tls: only for transport tls");
   });
   return s;
 }

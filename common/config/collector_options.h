@@ -16,16 +16,26 @@ struct TenantRoute {
   std::string tenant;
 };
 
+// transport: tls (RFC 5425). Paths are PEM files; a key must not be encrypted.
+struct ListenerTlsOptions {
+  std::string cert_file;
+  std::string key_file;
+  std::string ca_file;                // set: client certificates are requested and verified (mTLS)
+  bool require_client_cert = true;    // with ca_file: refuse clients that present none
+  std::string min_version = "1.2";    // 1.2 | 1.3
+};
+
 struct ListenerOptions {
   std::string name;
-  std::string transport = "udp";      // udp | tcp
+  std::string transport = "udp";      // udp | tcp | tls
   std::string listen = "127.0.0.1:5514";
   std::string format = "auto";        // auto | rfc5424 | rfc3164 | cef | kv | json
   std::string tenant = "default";     // the tenant when no route matches
   std::vector<TenantRoute> tenant_by_source;
   int64_t max_message_bytes = 65536;
-  int64_t max_connections = 1024;     // tcp
+  int64_t max_connections = 1024;     // tcp, tls
   std::string utc_offset = "+09:00";  // for timestamps without a zone (RFC 3164, Cisco)
+  ListenerTlsOptions tls;             // transport tls only
 };
 
 struct SpoolConfig {
