@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "collector/framing/auto_framer.h"
+#include "collector/sources/file_tail_source.h"
 #include "collector/sources/tcp_syslog_source.h"
 #include "collector/sources/udp_syslog_source.h"
 
@@ -24,11 +25,22 @@ Result<std::unique_ptr<Collector>> Collector::start(const config::HinomiConfig& 
   c->drainer_->start();
 
   for (const auto& l : config.collector.listeners) {
-    const bool stream = l.transport == "tcp";
+    const bool stream = l.transport != "udp";  // tcp and file wait for spool space
     auto pipeline = ListenerPipeline::create(l, config.topics.events, *c->spool_, /*block_when_full=*/stream);
     if (!pipeline) return tl::unexpected(pipeline.error());
     std::unique_ptr<Source> source;
-    if (stream) {
+    if (l.transport == "file") {
+      FileTailOptions o;
+      o.name = l.name;
+      o.path = l.path;
+      o.position_path = config.tailPositionPath(l.name);
+      o.poll_interval_ms = l.poll_interval_ms;
+      o.start_at_end = l.start_at == "end";
+      o.max_message_bytes = l.max_message_bytes;
+      // The pipeline has spooled (durably) each line before its sink returns, so the lines handed
+      // to it are always durable.
+      source = std::make_unique<FileTailSource>(o, (*pipeline)->sink(), [] { return true; });
+    } else if (stream) {
       TcpSourceOptions o;
       o.name = l.name;
       o.listen = l.listen;
