@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "collector/framing/auto_framer.h"
+#include "collector/sources/file_tail_source.h"
 #include "collector/sources/tcp_syslog_source.h"
 #include "collector/sources/udp_syslog_source.h"
 #include "common/logging.h"
@@ -44,7 +45,7 @@ Result<std::unique_ptr<Collector>> Collector::start(const config::HinomiConfig& 
   }
 
   for (const auto& l : config.collector.listeners) {
-    const bool stream = l.transport == "tcp" || l.transport == "tls";
+    const bool stream = l.transport != "udp";  // tcp, tls and file wait for room
     if (direct)
       c->outlets_.push_back(std::make_unique<BusOutlet>(bus, config.topics.events, l.name));
     else
@@ -52,7 +53,19 @@ Result<std::unique_ptr<Collector>> Collector::start(const config::HinomiConfig& 
     auto pipeline = ListenerPipeline::create(l, *c->outlets_.back(), /*block_when_full=*/stream);
     if (!pipeline) return tl::unexpected(pipeline.error());
     std::unique_ptr<Source> source;
-    if (stream) {
+    if (l.transport == "file") {
+      FileTailOptions o;
+      o.name = l.name;
+      o.path = l.path;
+      o.position_path = config.tailPositionPath(l.name);
+      o.poll_interval_ms = l.poll_interval_ms;
+      o.start_at_end = l.start_at == "end";
+      o.max_message_bytes = l.max_message_bytes;
+      // The position is saved only once what was read is durable (the bus writes asynchronously).
+      source = std::make_unique<FileTailSource>(o, (*pipeline)->sink(), [p = pipeline->get()] {
+        return p->sync(std::chrono::seconds(10));
+      });
+    } else if (stream) {
       TcpSourceOptions o;
       o.name = l.name;
       o.listen = l.listen;

@@ -108,7 +108,16 @@ Status ListenerPipeline::submit(const ReceivedMessage& m, const std::shared_ptr<
   return put;
 }
 
+bool ListenerPipeline::sync(std::chrono::milliseconds timeout) {
+  const bool durable = outlet_.sync(timeout);
+  const int64_t lost = lost_.load();
+  const bool none_lost = lost == lost_seen_;
+  lost_seen_ = lost;
+  return durable && none_lost;
+}
+
 void ListenerPipeline::countFailure(const Error& error) {
+  lost_.fetch_add(1);
   if (error.code == ErrorCode::kUnavailable) {
     full_drops_->Increment();
     return;

@@ -38,8 +38,10 @@ class ListenerPipeline {
   // For a caller that answers its sender (HTTP): never waits for room. kUnavailable when the
   // outlet is full (nothing taken); `ack` learns when the event is durable. Thread-safe.
   [[nodiscard]] Status submit(const ReceivedMessage& message, const std::shared_ptr<AckGroup>& ack);
-  // True once everything handed over so far is durable (file tail, before saving its position).
-  bool sync(std::chrono::milliseconds timeout) { return outlet_.sync(timeout); }
+  // True once everything handed over so far is durable (file tail, before saving its position);
+  // false when a message was lost since the last call (dropped at shutdown, a disk error), so a
+  // file tail keeps its older position and re-reads rather than skips. One caller at a time.
+  bool sync(std::chrono::milliseconds timeout);
   // Ends a wait for room (shutdown): the message waiting is counted as a drop.
   void stop() { stopping_.store(true); }
 
@@ -60,6 +62,8 @@ class ListenerPipeline {
   const Clock& clock_;
   std::string json_;  // reused per message by onMessage
   std::atomic<bool> stopping_{false};
+  std::atomic<int64_t> lost_{0};  // messages dropped or failed, for sync()
+  int64_t lost_seen_ = 0;
   std::atomic<int64_t> last_error_log_us_{0};  // outlet errors are logged at most once a second
   prometheus::Counter* malformed_ = nullptr;
   prometheus::Counter* full_drops_ = nullptr;

@@ -23,6 +23,12 @@ bool validCidr(const std::string& text) {
   return std::stoi(bits) <= max_bits;
 }
 
+// Letters, digits, '.', '_', '-', not starting with '.': usable as a file name as it is.
+bool safeFileName(const std::string& name) {
+  static const char kAllowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+  return !name.empty() && name[0] != '.' && name.find_first_not_of(kAllowed) == std::string::npos;
+}
+
 Schema<TenantRoute> routeSchema() {
   Schema<TenantRoute> s;
   s.text("cidr", &TenantRoute::cidr, "Sender addresses, e.g. 10.10.0.0/16 or 2001:db8::/32");
@@ -60,9 +66,10 @@ Schema<ListenerOptions> listenerSchema() {
   Schema<L> s;
   s.text("name", &L::name, "Name of the listener: the `listener` of its events and the label of its metrics");
   s.text("transport", &L::transport,
-         "How messages arrive; tcp is RFC 6587, tls is RFC 5425 (needs the tls section, see docs/collector.md)",
-         {"udp", "tcp", "tls"});
-  s.text("listen", &L::listen, "host:port to bind");
+         "How messages arrive: datagrams, a stream (tcp is RFC 6587, tls is RFC 5425: needs the tls "
+         "section, see docs/collector.md), or lines appended to a file",
+         {"udp", "tcp", "tls", "file"});
+  s.text("listen", &L::listen, "host:port to bind (udp, tcp, tls; not used by file)");
   s.text("format", &L::format, "Message format; auto detects it per message",
          {"auto", "rfc5424", "rfc3164", "cef", "kv", "json"});
   s.text("tenant", &L::tenant, "Tenant of the events (when no tenant_by_source route matches)");
@@ -74,10 +81,27 @@ Schema<ListenerOptions> listenerSchema() {
             "TCP and TLS: connections beyond this are closed at once");
   s.text("utc_offset", &L::utc_offset, "Offset of local time for timestamps without a zone, e.g. +09:00");
   s.section("tls", &L::tls, tlsSchema(), "transport tls: the server certificate and client verification");
+  s.text("path", &L::path, "File: the file to tail, one line per message (required for transport file)");
+  s.integer("poll_interval_ms", &L::poll_interval_ms, 10, 60000,
+            "File: how often the file is checked for new lines, rotation and truncation");
+  s.text("start_at", &L::start_at,
+         "File: where to start in a file that has no saved position and exists at the first start "
+         "(a file created later is always read from its beginning)",
+         {"beginning", "end"});
   s.check([](const L& l, const YAML::Node& n, Diagnostics& d) {
     auto at = [&](const char* key) { return n && n.IsMap() && n[key] ? n[key] : n; };
     if (l.name.empty()) d.error(n, "a listener needs a name");
-    if (!parseHostPort(l.listen)) d.error(at("listen"), "listen: '" + l.listen + "' is not host:port");
+    if (l.transport == "file") {
+      if (l.path.empty()) d.error(at("transport"), "transport file needs a path");
+      if (!l.tenant_by_source.empty())
+        d.error(at("tenant_by_source"), "tenant_by_source: lines from a file have no sender address; use tenant");
+      // The name names the position file under data_dir/tail/.
+      if (!l.name.empty() && !safeFileName(l.name))
+        d.error(at("name"), "name: '" + l.name + "' names a position file: use letters, digits, '.', '_', '-'");
+    } else {
+      if (!l.path.empty()) d.error(at("path"), "path: only for transport file");
+      if (!parseHostPort(l.listen)) d.error(at("listen"), "listen: '" + l.listen + "' is not host:port");
+    }
     if (!parseUtcOffset(l.utc_offset)) d.error(at("utc_offset"), "utc_offset: '" + l.utc_offset + "' is not ±hh:mm");
     const bool has_tls = n && n.IsMap() && n["tls"] && !n["tls"].IsNull();
     if (l.transport == "tls" && !has_tls)

@@ -27,8 +27,8 @@ struct ListenerTlsOptions {
 
 struct ListenerOptions {
   std::string name;
-  std::string transport = "udp";      // udp | tcp | tls
-  std::string listen = "127.0.0.1:5514";
+  std::string transport = "udp";      // udp | tcp | tls | file
+  std::string listen = "127.0.0.1:5514";  // udp, tcp, tls
   std::string format = "auto";        // auto | rfc5424 | rfc3164 | cef | kv | json
   std::string tenant = "default";     // the tenant when no route matches
   std::vector<TenantRoute> tenant_by_source;
@@ -36,6 +36,9 @@ struct ListenerOptions {
   int64_t max_connections = 1024;     // tcp, tls
   std::string utc_offset = "+09:00";  // for timestamps without a zone (RFC 3164, Cisco)
   ListenerTlsOptions tls;             // transport tls only
+  std::string path;                   // file: the file to tail
+  int64_t poll_interval_ms = 250;     // file
+  std::string start_at = "beginning"; // file: beginning | end, for a file with no saved position
 };
 
 struct SpoolConfig {

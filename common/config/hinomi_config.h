@@ -48,6 +48,7 @@ struct HinomiConfig {
 
   std::string embeddedBusPath() const { return data_dir + "/bus"; }
   std::string spoolPath() const { return data_dir + "/spool"; }
+  std::string tailPositionPath(const std::string& listener) const { return data_dir + "/tail/" + listener + ".pos"; }
 };
 
 // Loads YAML text; `file` names it in errors. Every problem is in `diag`; the config is only

@@ -2,6 +2,7 @@
 
 #include "collector/collector_metrics.h"
 #include "collector/spool/spool_metrics.h"
+#include "collector/sources/file_tail_source.h"
 #include "collector/sources/tcp_syslog_source.h"
 #include "collector/sources/udp_syslog_source.h"
 #include "common/metrics.h"
@@ -14,6 +15,7 @@ namespace {
 TEST(CollectorMetricsTest, EveryCollectorMetricFollowsTheConvention) {
   UdpSyslogSource udp({}, [](const ReceivedMessage&) {});
   TcpSyslogSource tcp({}, [] { return std::unique_ptr<Framer>(); }, [](const ReceivedMessage&) {});
+  FileTailSource file({}, [](const ReceivedMessage&) {}, [] { return true; });
   SpoolMetrics::forSpool("metrics-test");
   int collector_families = 0;
   for (const auto& f : metrics::registry().Collect()) {
