@@ -59,6 +59,12 @@ ListenerPipeline::ListenerPipeline(const config::ListenerOptions& options, Outle
       clock_(clock) {
   malformed_ = &malformedFamily().Add({{"listener", name_}, {"parser", std::string(parser_->name())}});
   full_drops_ = &droppedFamily().Add({{"listener", name_}, {"reason", std::string(outlet_.fullReason())}});
+  if (options.rate_limit_per_source > 0) {
+    const double rate = double(options.rate_limit_per_source);
+    rate_limiter_ = std::make_unique<RateLimiter>(
+        rate, options.rate_limit_burst > 0 ? double(options.rate_limit_burst) : rate);
+    rate_limit_drops_ = &droppedFamily().Add({{"listener", name_}, {"reason", "rate_limit"}});
+  }
   outlet_errors_ = &outletErrorFamily().Add({{"listener", name_}});
   backpressure_seconds_ = &backpressureFamily().Add({{"listener", name_}});
 }
@@ -84,7 +90,15 @@ std::string ListenerPipeline::encode(const ReceivedMessage& m, std::string& json
   return key;
 }
 
+bool ListenerPipeline::allowRate(std::string_view peer, int64_t now_us) {
+  if (!rate_limiter_ || rate_limiter_->allow(peer, now_us)) return true;
+  rate_limit_drops_->Increment();
+  return false;
+}
+
 void ListenerPipeline::onMessage(const ReceivedMessage& m) {
+  // A dropped message was never accepted: it does not count against sync().
+  if (!allowRate(m.peer, m.received_us)) return;
   const std::string key = encode(m, json_);
   Status put = outlet_.put(key, json_);
   if (!put && put.error().code == ErrorCode::kUnavailable && block_when_full_) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "collector/parsers/parser.h"
+#include "collector/rate_limiter.h"
 #include "collector/sources/source.h"
 #include "collector/outlet.h"
 #include "collector/tenant_resolver.h"
@@ -37,7 +38,11 @@ class ListenerPipeline {
   }
   // For a caller that answers its sender (HTTP): never waits for room. kUnavailable when the
   // outlet is full (nothing taken); `ack` learns when the event is durable. Thread-safe.
+  // Does not apply the rate limit: the caller asks allowRate() for the whole request first.
   [[nodiscard]] Status submit(const ReceivedMessage& message, const std::shared_ptr<AckGroup>& ack);
+  // The listener's per-source rate limit: false (and counted as a rate_limit drop) when `peer`
+  // is over it. Always true without a limit.
+  bool allowRate(std::string_view peer, int64_t now_us);
   // True once everything handed over so far is durable (file tail, before saving its position);
   // false when a message was lost since the last call (dropped at shutdown, a disk error), so a
   // file tail keeps its older position and re-reads rather than skips. One caller at a time.
@@ -57,6 +62,7 @@ class ListenerPipeline {
   Outlet& outlet_;
   bool block_when_full_;
   std::unique_ptr<Parser> parser_;
+  std::unique_ptr<RateLimiter> rate_limiter_;  // null without a limit
   TenantResolver tenants_;
   int32_t utc_offset_secs_;
   const Clock& clock_;
@@ -67,6 +73,7 @@ class ListenerPipeline {
   std::atomic<int64_t> last_error_log_us_{0};  // outlet errors are logged at most once a second
   prometheus::Counter* malformed_ = nullptr;
   prometheus::Counter* full_drops_ = nullptr;
+  prometheus::Counter* rate_limit_drops_ = nullptr;
   prometheus::Counter* outlet_errors_ = nullptr;
   prometheus::Counter* backpressure_seconds_ = nullptr;
 };

@@ -79,6 +79,11 @@ Schema<ListenerOptions> listenerSchema() {
             "Longer messages are kept truncated to this and counted (dropped_total{reason=oversize})");
   s.integer("max_connections", &L::max_connections, 1, 1000000,
             "TCP and TLS: connections beyond this are closed at once");
+  s.integer("rate_limit_per_source", &L::rate_limit_per_source, 0, 10000000,
+            "Messages a second each sender address may send on average (a file listener: the file); "
+            "more are dropped and counted (dropped_total{reason=rate_limit}); 0: no limit");
+  s.integer("rate_limit_burst", &L::rate_limit_burst, 0, 100000000,
+            "How many messages a sender may send at once above its rate; 0: one second's worth");
   s.text("utc_offset", &L::utc_offset, "Offset of local time for timestamps without a zone, e.g. +09:00");
   s.section("tls", &L::tls, tlsSchema(), "transport tls: the server certificate and client verification");
   s.text("path", &L::path, "File: the file to tail, one line per message (required for transport file)");
@@ -114,7 +119,7 @@ Schema<ListenerOptions> listenerSchema() {
 Schema<SpoolConfig> spoolSchema() {
   Schema<SpoolConfig> s;
   s.integer("max_bytes", &SpoolConfig::max_bytes, 1 << 20, int64_t(1) << 44,
-            "Disk the spool may use while the bus is down; when full, TCP is back-pressured and "
+            "Disk the spool may use while Kafka is down; when full, TCP is back-pressured and "
             "UDP drops are counted");
   return s;
 }
@@ -124,7 +129,7 @@ Schema<SpoolConfig> spoolSchema() {
 Schema<CollectorOptions> collectorSchema() {
   Schema<CollectorOptions> s;
   s.list("listeners", &CollectorOptions::listeners, listenerSchema(), "Where syslog and device events arrive");
-  s.section("spool", &CollectorOptions::spool, spoolSchema(), "The disk spool in front of the bus");
+  s.section("spool", &CollectorOptions::spool, spoolSchema(), "The disk spool in front of Kafka (bus.type kafka; the embedded bus is written directly)");
   s.check([](const CollectorOptions& c, const YAML::Node& n, Diagnostics& d) {
     std::set<std::string> names;
     YAML::Node list = n && n.IsMap() ? n["listeners"] : YAML::Node();
