@@ -155,7 +155,9 @@ void TcpSyslogSource::run() {
 
 void TcpSyslogSource::drainAndCloseAll() {
   // What the senders already sent is read (until nothing is left); frames still incomplete then
-  // are delivered flagged, not lost.
+  // are delivered flagged, not lost. That includes connections still in the listen backlog: their
+  // senders connected and wrote before the stop, and closing the listener would reset them.
+  accept();
   for (auto& entry : connections_) {
     // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
     Connection* c = entry.second.get();

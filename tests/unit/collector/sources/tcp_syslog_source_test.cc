@@ -142,6 +142,48 @@ TEST(TcpSyslogSourceTest, PartialFrameOfAnOpenConnectionIsDeliveredAtStop) {
   EXPECT_EQ(c.got[1].second, "partial");
 }
 
+TEST(TcpSyslogSourceTest, ConnectionStillInTheBacklogIsReadAtStop) {
+  // The sink holds the source's thread on the first message, so the second sender's connection
+  // waits in the listen backlog when stop() comes.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool first_seen = false, release = false;
+  std::vector<std::string> got;
+  MessageSink sink = [&](const ReceivedMessage& m) {
+    std::unique_lock lock(mu);
+    got.emplace_back(m.bytes);
+    if (!first_seen) {
+      first_seen = true;
+      cv.notify_all();
+      cv.wait(lock, [&] { return release; });
+    }
+  };
+  TcpSourceOptions o;
+  o.listen = "127.0.0.1:0";
+  TcpSyslogSource source(o, lines(), sink);
+  ASSERT_TRUE(source.start().has_value());
+  int a = connectTo(source.port());
+  writeAll(a, "first\n");
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return first_seen; }));
+  }
+  int b = connectTo(source.port());
+  writeAll(b, "sent before the stop\n");
+  close(b);
+  std::thread stopper([&] { source.stop(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  {
+    std::lock_guard lock(mu);
+    release = true;
+    cv.notify_all();
+  }
+  stopper.join();
+  close(a);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[1], "sent before the stop");
+}
+
 TEST(TcpSyslogSourceTest, ConnectionsOverTheLimitAreClosedAndCounted) {
   Collected c;
   TcpSourceOptions o;
