@@ -28,7 +28,8 @@ int dump(const DumpArgs& a) {
     return 1;
   }
   // A throw-away group that never commits: dumping moves nobody's offsets.
-  auto consumer = (*bus)->subscribe(a.topic, "hinomi-bus-dump-" + std::to_string(getpid()));
+  const std::string& topic = a.topic.empty() ? cfg->topics.events : a.topic;
+  auto consumer = (*bus)->subscribe(topic, "hinomi-bus-dump-" + std::to_string(getpid()));
   if (!consumer) {
     std::cerr << "hinomi bus dump: " << consumer.error().toString() << "\n";
     return 1;
@@ -75,7 +76,7 @@ void addBusCommand(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<DumpArgs>();
   dump_cmd->add_option("-c,--config", a->path, "Configuration file (default: the embedded one)");
   dump_cmd->add_option("--data-dir", a->data_dir, "Overrides data_dir of the configuration");
-  dump_cmd->add_option("--topic,-t", a->topic, "Topic to print")->required();
+  dump_cmd->add_option("--topic,-t", a->topic, "Topic to print (default: topics.events, what the collector received)");
   dump_cmd->add_option("-n", a->limit, "Print at most N records");
   dump_cmd->add_option("--idle-ms", a->idle_ms, "Stop after this long without a new record")
       ->check(CLI::Range(int64_t(1), int64_t(3600000)));
