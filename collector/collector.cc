@@ -79,6 +79,7 @@ Result<std::unique_ptr<Collector>> Collector::start(const config::HinomiConfig& 
       o.name = l.name;
       o.listen = l.listen;
       o.max_message_bytes = l.max_message_bytes;
+      o.receive_buffer_bytes = l.receive_buffer_bytes;
       source = std::make_unique<UdpSyslogSource>(o, (*pipeline)->sink());
     }
     c->pipelines_.push_back(std::move(*pipeline));

@@ -29,7 +29,11 @@ Status UdpSyslogSource::start() {
   auto bound = bindListenerSocket(options_.name, options_.listen, SOCK_DGRAM, [this](int fd) {
     int one = 1;
     int rcvbuf = static_cast<int>(options_.receive_buffer_bytes);
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    // The buffer absorbs bursts while the thread parses. SO_RCVBUF is capped by
+    // net.core.rmem_max (often 208 KiB); with CAP_NET_ADMIN, SO_RCVBUFFORCE is not (rsyslog does
+    // the same).
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0)
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
   });
   if (!bound) return tl::unexpected(bound.error());

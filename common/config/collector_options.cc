@@ -79,6 +79,9 @@ Schema<ListenerOptions> listenerSchema() {
             "Longer messages are kept truncated to this and counted (dropped_total{reason=oversize})");
   s.integer("max_connections", &L::max_connections, 1, 1000000,
             "TCP and TLS: connections beyond this are closed at once");
+  s.integer("receive_buffer_bytes", &L::receive_buffer_bytes, 65536, 1 << 30,
+            "UDP: the socket's receive buffer, which absorbs bursts (over net.core.rmem_max only with "
+            "CAP_NET_ADMIN); overflows count as dropped_total{reason=udp_overflow}");
   s.integer("rate_limit_per_source", &L::rate_limit_per_source, 0, 10000000,
             "Messages a second each sender address may send on average (a file listener: the file); "
             "more are dropped and counted (dropped_total{reason=rate_limit}); 0: no limit");

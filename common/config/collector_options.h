@@ -34,6 +34,7 @@ struct ListenerOptions {
   std::vector<TenantRoute> tenant_by_source;
   int64_t max_message_bytes = 65536;
   int64_t max_connections = 1024;     // tcp
+  int64_t receive_buffer_bytes = 8 << 20;  // udp: SO_RCVBUF(FORCE)
   int64_t rate_limit_per_source = 0;  // messages/s per sender address (file: per listener); 0 = none
   int64_t rate_limit_burst = 0;       // bucket size; 0 = one second's worth, tls
   std::string utc_offset = "+09:00";  // for timestamps without a zone (RFC 3164, Cisco)
