@@ -1,6 +1,7 @@
 #include "common/json_writer.h"
 
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 
 namespace hinomi::json {
@@ -38,6 +39,15 @@ size_t utf8Sequence(const unsigned char* p, size_t left) {
 // What needs escaping below 0x80: control characters, '"' and '\'.
 constexpr bool needsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 
+// True when none of the 8 bytes of `w` needs a closer look: all ASCII, no control character,
+// no '"' or '\'. Most of a log line is, so it is skipped a word at a time.
+inline bool plainWord(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  const auto has_zero = [&](uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  const uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;
+  return !(below_space | has_zero(w ^ (kOnes * '"')) | has_zero(w ^ (kOnes * '\\')) | (w & kHigh));
+}
+
 }  // namespace
 
 bool appendString(std::string& out, std::string_view s) {
@@ -49,6 +59,14 @@ bool appendString(std::string& out, std::string_view s) {
   size_t run = 0;  // start of the bytes not yet copied
   size_t i = 0;
   while (i < size) {
+    if (size - i >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if (plainWord(w)) {
+        i += 8;
+        continue;
+      }
+    }
     const unsigned char c = p[i];
     if (c < 0x80) {
       if (!needsEscape(c)) {
