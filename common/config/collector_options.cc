@@ -34,13 +34,27 @@ Schema<TenantRoute> routeSchema() {
   return s;
 }
 
+// An http listener is reached through the process's HTTP server and told apart by its tokens.
+void checkHttpListener(const ListenerOptions& l, const YAML::Node& n, Diagnostics& d) {
+  auto at = [&](const char* key) { return n && n.IsMap() && n[key] ? n[key] : n; };
+  if (l.tokens.empty())
+    d.error(at("tokens"), "listener '" + l.name + "': transport http needs at least one bearer token in tokens");
+  for (const auto& t : l.tokens)
+    if (t.empty()) d.error(at("tokens"), "listener '" + l.name + "': a token is empty (an empty ${ENV}?)");
+  if (n && n.IsMap() && n["listen"])
+    d.error(n["listen"], "listen: does not apply to transport http (it is served on http.listen)");
+  if (l.format != "json" && l.format != "auto")
+    d.error(at("format"), "format: transport http takes JSON only (json)");
+}
+
 Schema<ListenerOptions> listenerSchema() {
   using L = ListenerOptions;
   Schema<L> s;
   s.text("name", &L::name, "Name of the listener: the `listener` of its events and the label of its metrics");
-  s.text("transport", &L::transport, "How messages arrive", {"udp", "tcp"});
-  s.text("listen", &L::listen, "host:port to bind");
-  s.text("format", &L::format, "Message format; auto detects it per message",
+  s.text("transport", &L::transport, "How messages arrive (http: POST /v1/events on the HTTP server)",
+         {"udp", "tcp", "http"});
+  s.text("listen", &L::listen, "host:port to bind (udp, tcp; http listeners are served on http.listen)");
+  s.text("format", &L::format, "Message format; auto detects it per message (http listeners take JSON: auto or json)",
          {"auto", "rfc5424", "rfc3164", "cef", "kv", "json"});
   s.text("tenant", &L::tenant, "Tenant of the events (when no tenant_by_source route matches)");
   s.list("tenant_by_source", &L::tenant_by_source, routeSchema(),
@@ -49,9 +63,15 @@ Schema<ListenerOptions> listenerSchema() {
             "Longer messages are kept truncated to this and counted (dropped_total{reason=oversize})");
   s.integer("max_connections", &L::max_connections, 1, 1000000, "TCP: connections beyond this are closed at once");
   s.text("utc_offset", &L::utc_offset, "Offset of local time for timestamps without a zone, e.g. +09:00");
+  s.textList("tokens", &L::tokens,
+             "http: bearer tokens accepted for this listener (at least one; use ${ENV} to keep them "
+             "out of the file); the token of a request selects its listener");
+  s.integer("max_body_bytes", &L::max_body_bytes, 1024, int64_t(1) << 30,
+            "http: larger request bodies (and events over max_message_bytes) are refused with 413");
   s.check([](const L& l, const YAML::Node& n, Diagnostics& d) {
     auto at = [&](const char* key) { return n && n.IsMap() && n[key] ? n[key] : n; };
     if (l.name.empty()) d.error(n, "a listener needs a name");
+    if (l.transport == "http") checkHttpListener(l, n, d);
     if (!parseHostPort(l.listen)) d.error(at("listen"), "listen: '" + l.listen + "' is not host:port");
     if (!parseUtcOffset(l.utc_offset)) d.error(at("utc_offset"), "utc_offset: '" + l.utc_offset + "' is not ±hh:mm");
   });
@@ -79,6 +99,13 @@ Schema<CollectorOptions> collectorSchema() {
       if (!c.listeners[i].name.empty() && !names.insert(c.listeners[i].name).second)
         d.error(list && list.IsSequence() && i < list.size() ? list[i] : n,
                 "listener name '" + c.listeners[i].name + "' is used twice");
+    // A token selects its listener, so it may belong to one only.
+    std::set<std::string> tokens;
+    for (size_t i = 0; i < c.listeners.size(); ++i)
+      for (const auto& t : c.listeners[i].tokens)
+        if (c.listeners[i].transport == "http" && !t.empty() && !tokens.insert(t).second)
+          d.error(list && list.IsSequence() && i < list.size() ? list[i] : n,
+                  "listener '" + c.listeners[i].name + "': a token is used by another http listener");
   });
   return s;
 }

@@ -18,14 +18,17 @@ struct TenantRoute {
 
 struct ListenerOptions {
   std::string name;
-  std::string transport = "udp";      // udp | tcp
-  std::string listen = "127.0.0.1:5514";
+  std::string transport = "udp";      // udp | tcp | http
+  std::string listen = "127.0.0.1:5514";  // udp, tcp (http listeners are served on http.listen)
   std::string format = "auto";        // auto | rfc5424 | rfc3164 | cef | kv | json
   std::string tenant = "default";     // the tenant when no route matches
   std::vector<TenantRoute> tenant_by_source;
   int64_t max_message_bytes = 65536;
   int64_t max_connections = 1024;     // tcp
   std::string utc_offset = "+09:00";  // for timestamps without a zone (RFC 3164, Cisco)
+  // http: the bearer tokens that select this listener, and the largest request body.
+  std::vector<std::string> tokens;
+  int64_t max_body_bytes = int64_t(16) << 20;
 };
 
 struct SpoolConfig {
