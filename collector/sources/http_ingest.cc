@@ -148,7 +148,7 @@ void HttpIngest::handle(const httplib::Request& req, httplib::Response& res, con
 
   std::string body;
   bool too_large = false;
-  read([&](const char* data, size_t n) {
+  const bool complete = read([&](const char* data, size_t n) {
     if (body.size() + n > max_body) {
       too_large = true;
       return false;
@@ -157,6 +157,8 @@ void HttpIngest::handle(const httplib::Request& req, httplib::Response& res, con
     return true;
   });
   if (too_large) return refuse(413, "body larger than " + std::to_string(max_body) + " bytes");
+  // A body cut off could still parse (NDJSON up to a line end): take nothing of it.
+  if (!complete) return refuse(400, "incomplete body");
 
   std::vector<JsonObjectText> objects;
   JsonBatchError error;
