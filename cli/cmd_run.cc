@@ -64,13 +64,13 @@ int runAll(const std::string& path, const std::string& data_dir) {
     }
   }
 
-  auto collector = collector::Collector::start(*cfg, **bus);
+  HttpServer http;  // before the collector: its http listeners add their route to it
+  auto collector = collector::Collector::start(*cfg, **bus, &http);
   if (!collector) {
     log->error("Cannot start the collector. {}", collector.error().toString());
     return 1;
   }
 
-  HttpServer http;
   if (auto st = http.start(cfg->http); !st) {
     log->error("Cannot start the HTTP server. {}", st.error().toString());
     return 1;

@@ -26,7 +26,8 @@ Result<std::unique_ptr<DiskSpool>> openSpool(const config::HinomiConfig& config)
 
 }  // namespace
 
-Result<std::unique_ptr<Collector>> Collector::start(const config::HinomiConfig& config, bus::Bus& bus) {
+Result<std::unique_ptr<Collector>> Collector::start(const config::HinomiConfig& config, bus::Bus& bus,
+                                                   HttpServer* http) {
   std::unique_ptr<Collector> c(new Collector());
   // The embedded bus is a durable log on local disk: events go straight onto it. A remote bus
   // gets the spool in front. A spool left from a run on Kafka is still drained onto whatever bus
@@ -52,6 +53,12 @@ Result<std::unique_ptr<Collector>> Collector::start(const config::HinomiConfig& 
       c->outlets_.push_back(std::make_unique<SpoolOutlet>(*c->spool_, config.topics.events));
     auto pipeline = ListenerPipeline::create(l, *c->outlets_.back(), /*block_when_full=*/stream);
     if (!pipeline) return tl::unexpected(pipeline.error());
+    if (l.transport == "http") {  // served by the HTTP server: no source of its own
+      if (!c->http_ingest_) c->http_ingest_ = std::make_shared<HttpIngest>();
+      c->http_ingest_->addListener(l, **pipeline);
+      c->pipelines_.push_back(std::move(*pipeline));
+      continue;
+    }
     std::unique_ptr<Source> source;
     if (l.transport == "file") {
       FileTailOptions o;
@@ -86,12 +93,17 @@ Result<std::unique_ptr<Collector>> Collector::start(const config::HinomiConfig& 
     if (auto st = source->start(); !st) return tl::unexpected(st.error());
     c->sources_.push_back(std::move(source));
   }
+  if (c->http_ingest_) {
+    if (http == nullptr) return makeError(ErrorCode::kConfig, "http listeners need the HTTP server");
+    c->http_ingest_->registerRoutes(http->routes());
+  }
   return c;
 }
 
 Collector::~Collector() { stop(); }
 
 void Collector::stop() {
+  if (http_ingest_) http_ingest_->stop();  // answers 503 from now on
   for (auto& p : pipelines_) p->stop();
   for (auto& s : sources_) s->stop();
   for (auto& o : outlets_) o->sync(std::chrono::seconds(10));

@@ -90,9 +90,9 @@ std::string ListenerPipeline::encode(const ReceivedMessage& m, std::string& json
   return key;
 }
 
-bool ListenerPipeline::allowRate(std::string_view peer, int64_t now_us) {
-  if (!rate_limiter_ || rate_limiter_->allow(peer, now_us)) return true;
-  rate_limit_drops_->Increment();
+bool ListenerPipeline::allowRate(std::string_view peer, int64_t now_us, size_t messages) {
+  if (!rate_limiter_ || rate_limiter_->allow(peer, now_us, double(messages))) return true;
+  rate_limit_drops_->Increment(double(messages));
   return false;
 }
 

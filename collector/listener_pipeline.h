@@ -40,9 +40,9 @@ class ListenerPipeline {
   // outlet is full (nothing taken); `ack` learns when the event is durable. Thread-safe.
   // Does not apply the rate limit: the caller asks allowRate() for the whole request first.
   [[nodiscard]] Status submit(const ReceivedMessage& message, const std::shared_ptr<AckGroup>& ack);
-  // The listener's per-source rate limit: false (and counted as a rate_limit drop) when `peer`
-  // is over it. Always true without a limit.
-  bool allowRate(std::string_view peer, int64_t now_us);
+  // The listener's per-source rate limit for `messages` from `peer`: false (and counted as
+  // rate_limit drops) when it has not that many left. Always true without a limit.
+  bool allowRate(std::string_view peer, int64_t now_us, size_t messages = 1);
   // True once everything handed over so far is durable (file tail, before saving its position);
   // false when a message was lost since the last call (dropped at shutdown, a disk error), so a
   // file tail keeps its older position and re-reads rather than skips. One caller at a time.

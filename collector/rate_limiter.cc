@@ -7,7 +7,7 @@ namespace hinomi::collector {
 RateLimiter::RateLimiter(double per_second, double burst, size_t max_sources)
     : per_us_(per_second / 1e6), burst_(std::max(1.0, burst)), max_sources_(std::max<size_t>(1, max_sources)) {}
 
-bool RateLimiter::allow(std::string_view source, int64_t now_us) {
+bool RateLimiter::allow(std::string_view source, int64_t now_us, double messages) {
   std::lock_guard lock(mu_);
   auto it = buckets_.find(std::string(source));
   if (it == buckets_.end()) {
@@ -19,8 +19,10 @@ bool RateLimiter::allow(std::string_view source, int64_t now_us) {
     b.tokens = std::min(burst_, b.tokens + double(now_us - b.updated_us) * per_us_);
     b.updated_us = now_us;
   }
-  if (b.tokens < 1.0) return false;
-  b.tokens -= 1.0;
+  // A batch larger than the burst passes when the bucket is full and leaves it in debt, so that a
+  // big HTTP request is slowed down, not refused for ever.
+  if (b.tokens < std::min(messages, burst_)) return false;
+  b.tokens -= messages;
   return true;
 }
 

@@ -17,9 +17,9 @@ class RateLimiter {
   // `max_sources` are tracked; beyond that idle ones (full buckets) are forgotten first.
   RateLimiter(double per_second, double burst, size_t max_sources = 65536);
 
-  // Takes one message's token for `source` at `now_us`; false when it has none left.
-  // Thread-safe.
-  bool allow(std::string_view source, int64_t now_us);
+  // Takes `messages` tokens for `source` at `now_us`; false (taking none) when it has not that
+  // many (a batch over the burst needs a full bucket, and leaves it in debt). Thread-safe.
+  bool allow(std::string_view source, int64_t now_us, double messages = 1);
 
   size_t trackedSources() const;
 

@@ -61,16 +61,30 @@ Schema<ListenerTlsOptions> tlsSchema() {
   return s;
 }
 
+// An http listener is reached through the process's HTTP server and told apart by its tokens.
+void checkHttpListener(const ListenerOptions& l, const YAML::Node& n, Diagnostics& d) {
+  auto at = [&](const char* key) { return n && n.IsMap() && n[key] ? n[key] : n; };
+  if (l.tokens.empty())
+    d.error(at("tokens"), "listener '" + l.name + "': transport http needs at least one bearer token in tokens");
+  for (const auto& t : l.tokens)
+    if (t.empty()) d.error(at("tokens"), "listener '" + l.name + "': a token is empty (an empty ${ENV}?)");
+  if (n && n.IsMap() && n["listen"])
+    d.error(n["listen"], "listen: does not apply to transport http (it is served on http.listen)");
+  if (l.format != "json" && l.format != "auto")
+    d.error(at("format"), "format: transport http takes JSON only (json)");
+}
+
 Schema<ListenerOptions> listenerSchema() {
   using L = ListenerOptions;
   Schema<L> s;
   s.text("name", &L::name, "Name of the listener: the `listener` of its events and the label of its metrics");
   s.text("transport", &L::transport,
          "How messages arrive: datagrams, a stream (tcp is RFC 6587, tls is RFC 5425: needs the tls "
-         "section, see docs/collector.md), or lines appended to a file",
-         {"udp", "tcp", "tls", "file"});
-  s.text("listen", &L::listen, "host:port to bind (udp, tcp, tls; not used by file)");
-  s.text("format", &L::format, "Message format; auto detects it per message",
+         "section, see docs/collector.md), lines appended to a file, or POST /v1/events on the HTTP "
+         "server (http)",
+         {"udp", "tcp", "tls", "file", "http"});
+  s.text("listen", &L::listen, "host:port to bind (udp, tcp, tls; not used by file; http listeners are served on http.listen)");
+  s.text("format", &L::format, "Message format; auto detects it per message (http listeners take JSON: auto or json)",
          {"auto", "rfc5424", "rfc3164", "cef", "kv", "json"});
   s.text("tenant", &L::tenant, "Tenant of the events (when no tenant_by_source route matches)");
   s.list("tenant_by_source", &L::tenant_by_source, routeSchema(),
@@ -96,9 +110,15 @@ Schema<ListenerOptions> listenerSchema() {
          "File: where to start in a file that has no saved position and exists at the first start "
          "(a file created later is always read from its beginning)",
          {"beginning", "end"});
+  s.textList("tokens", &L::tokens,
+             "http: bearer tokens accepted for this listener (at least one; use ${ENV} to keep them "
+             "out of the file); the token of a request selects its listener");
+  s.integer("max_body_bytes", &L::max_body_bytes, 1024, int64_t(1) << 30,
+            "http: larger request bodies (and events over max_message_bytes) are refused with 413");
   s.check([](const L& l, const YAML::Node& n, Diagnostics& d) {
     auto at = [&](const char* key) { return n && n.IsMap() && n[key] ? n[key] : n; };
     if (l.name.empty()) d.error(n, "a listener needs a name");
+    if (l.transport == "http") checkHttpListener(l, n, d);
     if (l.transport == "file") {
       if (l.path.empty()) d.error(at("transport"), "transport file needs a path");
       if (!l.tenant_by_source.empty())
@@ -140,6 +160,13 @@ Schema<CollectorOptions> collectorSchema() {
       if (!c.listeners[i].name.empty() && !names.insert(c.listeners[i].name).second)
         d.error(list && list.IsSequence() && i < list.size() ? list[i] : n,
                 "listener name '" + c.listeners[i].name + "' is used twice");
+    // A token selects its listener, so it may belong to one only.
+    std::set<std::string> tokens;
+    for (size_t i = 0; i < c.listeners.size(); ++i)
+      for (const auto& t : c.listeners[i].tokens)
+        if (c.listeners[i].transport == "http" && !t.empty() && !tokens.insert(t).second)
+          d.error(list && list.IsSequence() && i < list.size() ? list[i] : n,
+                  "listener '" + c.listeners[i].name + "': a token is used by another http listener");
   });
   return s;
 }

@@ -27,8 +27,8 @@ struct ListenerTlsOptions {
 
 struct ListenerOptions {
   std::string name;
-  std::string transport = "udp";      // udp | tcp | tls | file
-  std::string listen = "127.0.0.1:5514";  // udp, tcp, tls
+  std::string transport = "udp";      // udp | tcp | tls | file | http
+  std::string listen = "127.0.0.1:5514";  // udp, tcp, tls (http listeners are served on http.listen)
   std::string format = "auto";        // auto | rfc5424 | rfc3164 | cef | kv | json
   std::string tenant = "default";     // the tenant when no route matches
   std::vector<TenantRoute> tenant_by_source;
@@ -42,6 +42,9 @@ struct ListenerOptions {
   std::string path;                   // file: the file to tail
   int64_t poll_interval_ms = 250;     // file
   std::string start_at = "beginning"; // file: beginning | end, for a file with no saved position
+  // http: the bearer tokens that select this listener, and the largest request body.
+  std::vector<std::string> tokens;
+  int64_t max_body_bytes = int64_t(16) << 20;
 };
 
 struct SpoolConfig {

@@ -23,6 +23,18 @@ TEST(RateLimiterTest, BurstThenSteadyRatePerSource) {
   EXPECT_EQ(allowed, 5);
 }
 
+TEST(RateLimiterTest, BatchesTakeAllOrNothingAndABigOneLeavesDebt) {
+  RateLimiter limiter(/*per_second=*/100, /*burst=*/100);
+  EXPECT_TRUE(limiter.allow("api", 0, 60));
+  EXPECT_FALSE(limiter.allow("api", 0, 60)) << "40 left";
+  EXPECT_TRUE(limiter.allow("api", 0, 40));
+  // 1000 at once: only with a full bucket, and then it takes 10 s to pay back.
+  EXPECT_FALSE(limiter.allow("api", 500'000, 1000));
+  EXPECT_TRUE(limiter.allow("api", 1'000'000, 1000));
+  EXPECT_FALSE(limiter.allow("api", 9'000'000, 1));
+  EXPECT_TRUE(limiter.allow("api", 10'010'000, 1));
+}
+
 TEST(RateLimiterTest, ClockGoingBackDoesNotMintTokens) {
   RateLimiter limiter(1, 1);
   EXPECT_TRUE(limiter.allow("a", 5'000'000));

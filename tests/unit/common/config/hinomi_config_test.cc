@@ -96,6 +96,38 @@ TEST(HinomiConfigTest, EnvironmentVariablesKeepSecretsOutOfFiles) {
   EXPECT_EQ(l.errors.find("s3cret"), std::string::npos);
 }
 
+TEST(HinomiConfigTest, HttpListenersNeedATokenAndTakeNoListen) {
+  setenv("HINOMI_TEST_INGEST_TOKEN", "t0k3n-from-env", 1);
+  auto ok = load(
+      "collector:\n"
+      "  listeners:\n"
+      "    - {name: in, transport: http, tokens: [\"${HINOMI_TEST_INGEST_TOKEN}\"]}\n");
+  EXPECT_EQ(ok.errors, "");
+  ASSERT_EQ(ok.cfg.collector.listeners.size(), 1u);
+  EXPECT_EQ(ok.cfg.collector.listeners[0].tokens, std::vector<std::string>{"t0k3n-from-env"});
+  EXPECT_EQ(ok.cfg.collector.listeners[0].max_body_bytes, 16 << 20);
+
+  auto l = load(
+      "collector:\n"
+      "  listeners:\n"
+      "    - name: no-token\n"
+      "      transport: http\n"
+      "    - name: with-listen\n"
+      "      transport: http\n"
+      "      tokens: [a]\n"
+      "      listen: 0.0.0.0:9000\n"
+      "    - {name: same-token, transport: http, tokens: [a], format: cef}\n");
+  EXPECT_NE(l.errors.find("t.yaml:3:7: error: listener 'no-token': transport http needs at least one bearer token"),
+            std::string::npos) << l.errors;
+  EXPECT_NE(l.errors.find("t.yaml:8:15: error: listen: does not apply to transport http"), std::string::npos)
+      << l.errors;
+  EXPECT_NE(l.errors.find("t.yaml:9:64: error: format: transport http takes JSON only"), std::string::npos)
+      << l.errors;
+  EXPECT_NE(l.errors.find("t.yaml:9:7: error: listener 'same-token': a token is used by another http listener"),
+            std::string::npos) << l.errors;
+  EXPECT_EQ(l.count, 4u) << l.errors;
+}
+
 TEST(HinomiConfigTest, TopLevelMustBeAMapping) {
   auto l = load("- a\n- b\n");
   EXPECT_EQ(l.errors, "t.yaml:1:1: error: configuration: expected a mapping, got a list\n");
