@@ -91,9 +91,9 @@ void HttpIngest::registerRoutes(httplib::Server& server) {
   server.Post(kPath, [self](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read) {
     self->handle(req, res, read);
   });
-  std::string names;
-  for (const auto& l : listeners_) names += (names.empty() ? "" : ",") + l->name;
-  logging::get("collector")->info("HTTP ingest path={} listeners={}", kPath, names);
+  // One line per listener, like the socket listeners (the address is the HTTP server's).
+  for (const auto& l : listeners_)
+    logging::get("collector")->info("Listening. listener={} transport=http path=POST {} (on http.listen)", l->name, kPath);
 }
 
 void HttpIngest::stop() {
