@@ -23,14 +23,17 @@ void AutoFramer::feed(std::string_view data, const FrameSink& sink) {
           if (first == std::string_view::npos) return;
           data.remove_prefix(first);
         }
-        // Digits then a space are a count; digits then anything else are the start of a line.
+        // Up to 10 digits then a space are a count; anything else is the start of a line. The
+        // decision needs the byte after the digits, however the stream is cut into reads (an
+        // 11th digit already decides: not a count).
         size_t i = 0;
-        while (i < data.size() && data[i] >= '0' && data[i] <= '9' && pending_.size() + i < 10) ++i;
-        if (i == data.size() && pending_.size() + i < 10) {
-          pending_.append(data);  // the decision needs the byte after the digits
+        while (i < data.size() && data[i] >= '0' && data[i] <= '9' && pending_.size() + i <= 10) ++i;
+        const size_t digits = pending_.size() + i;
+        if (i == data.size() && digits <= 10) {
+          pending_.append(data);
           return;
         }
-        const bool count = pending_.size() + i > 0 && i < data.size() && data[i] == ' ';
+        const bool count = digits > 0 && digits <= 10 && data[i] == ' ';
         mode_ = count ? Mode::kOctetCounting : Mode::kLf;
         if (!pending_.empty()) {
           std::string held;

@@ -69,6 +69,27 @@ TEST(AutoFramerTest, DigitsNotFollowedBySpaceMeanLf) {
   EXPECT_EQ(got, std::vector<Got>{ok("12345")});
 }
 
+// Found by framing_fuzz: with exactly ten digits the decision looked at the byte after them when
+// the stream came whole but not when it came byte by byte.
+TEST(AutoFramerTest, TenAndElevenDigitsDecideTheSameInEverySplit) {
+  for (const std::string& data : {std::string("3055511111 sho#\xc5\xcb" "51.100.9 "),
+                                 std::string("30555111112 eleven digits\n"), std::string("1234567890")}) {
+    AutoFramer whole;
+    const auto expected = frameAll(whole, data, Split::kWhole, kDefaultMaxFrameBytes);
+    for (Split split : {Split::kBytes, Split::kRandom}) {
+      AutoFramer f;
+      EXPECT_EQ(frameAll(f, data, split, kDefaultMaxFrameBytes), expected) << data;
+    }
+  }
+  AutoFramer ten;
+  std::vector<Got> got;
+  FrameSink sink = [&](const Frame& fr) { got.push_back(Got{std::string(fr.bytes), fr.issue}); };
+  for (char c : std::string("1234567890")) ten.feed(std::string_view(&c, 1), sink);
+  EXPECT_EQ(ten.mode(), AutoFramer::Mode::kUndecided) << "ten digits: the next byte decides";
+  ten.feed("x", sink);
+  EXPECT_EQ(ten.mode(), AutoFramer::Mode::kLf);
+}
+
 TEST(AutoFramerTest, OctetStreamThatStartsAFrameWithPriSwitchesToLf) {
   const std::string wire = octet("<13>counted\n") + "\n<14>lf one\n<15>lf two\n" + "7 <16>x\n";
   for (Split s : {Split::kWhole, Split::kBytes, Split::kRandom}) {
