@@ -1,5 +1,6 @@
 #include "common/config/hinomi_config.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -96,11 +97,12 @@ Schema<HinomiConfig> rootSchema() {
   s.section("bus", &HinomiConfig::bus, busSchema(), "The bus between collector, correlator and responder");
   s.section("topics", &HinomiConfig::topics, topicsSchema(), "Topic names");
   s.section("collector", &HinomiConfig::collector, collectorSchema(), "Listeners and the spool");
+  s.section("correlator", &HinomiConfig::correlator, correlatorSchema(), "Decoders and detection rules");
   return s;
 }
 }  // namespace
 
-HinomiConfig loadConfigText(const std::string& text, Diagnostics& diag) {
+HinomiConfig loadConfigText(const std::string& text, Diagnostics& diag, const std::string& base_dir) {
   HinomiConfig cfg;
   cfg.source = diag.file();
   YAML::Node root;
@@ -111,6 +113,8 @@ HinomiConfig loadConfigText(const std::string& text, Diagnostics& diag) {
     return cfg;
   }
   rootSchema().load(root, cfg, diag);
+  const YAML::Node& top = root;
+  if (top.IsMap()) resolveCorrelatorPaths(cfg.correlator, top["correlator"], base_dir);
   cfg.bus.embedded.default_partitions = cfg.bus.default_partitions;
   cfg.bus.kafka.librdkafka = cfg.bus.librdkafka;
   cfg.bus.embedded.path = cfg.embeddedBusPath();
@@ -127,7 +131,8 @@ HinomiConfig loadConfigFile(const std::string& path, Diagnostics& diag) {
   }
   std::stringstream buf;
   buf << in.rdbuf();
-  return loadConfigText(buf.str(), diag);
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  return loadConfigText(buf.str(), diag, dir.empty() ? "." : dir);
 }
 
 std::vector<OptionDoc> documentConfig() {

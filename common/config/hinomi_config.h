@@ -8,6 +8,7 @@
 
 #include "common/bus/bus_options.h"
 #include "common/config/collector_options.h"
+#include "common/config/correlator_options.h"
 #include "common/config/diagnostics.h"
 #include "common/config/schema.h"
 
@@ -45,6 +46,7 @@ struct HinomiConfig {
   BusConfig bus;
   TopicNames topics;
   CollectorOptions collector;
+  CorrelatorOptions correlator;
 
   std::string embeddedBusPath() const { return data_dir + "/bus"; }
   std::string spoolPath() const { return data_dir + "/spool"; }
@@ -52,8 +54,9 @@ struct HinomiConfig {
 };
 
 // Loads YAML text; `file` names it in errors. Every problem is in `diag`; the config is only
-// usable when diag.ok().
-HinomiConfig loadConfigText(const std::string& text, Diagnostics& diag);
+// usable when diag.ok(). Relative correlator paths in the text are taken from `base_dir` (empty:
+// the working directory).
+HinomiConfig loadConfigText(const std::string& text, Diagnostics& diag, const std::string& base_dir = "");
 // Loads a file (a missing or unreadable file is one error at 1:1).
 HinomiConfig loadConfigFile(const std::string& path, Diagnostics& diag);
 

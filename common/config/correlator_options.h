@@ -1,0 +1,25 @@
+#pragma once
+// Options of the correlator: where its decoders and detection rules are read from.
+
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "common/config/schema.h"
+
+namespace hinomi::config {
+
+struct CorrelatorOptions {
+  std::vector<std::string> decoders = {"config/decoders"};  // directories of decoder YAML files
+  std::vector<std::string> rules = {"config/rules"};        // directories of Sigma rules
+};
+
+Schema<CorrelatorOptions> correlatorSchema();
+
+// A relative path written in a config file means "next to that file": resolves the entries of
+// `node` (the YAML `correlator` section) against `base_dir`. Defaults (keys absent from the file)
+// and the embedded config stay relative to the working directory.
+void resolveCorrelatorPaths(CorrelatorOptions& options, const YAML::Node& node, const std::string& base_dir);
+
+}  // namespace hinomi::config

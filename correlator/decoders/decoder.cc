@@ -1,0 +1,29 @@
+#include "correlator/decoders/decoder.h"
+
+namespace hinomi::correlator {
+
+const std::string* eventText(const Event& event, const std::string& name) {
+  if (name.empty() || name == "@message") return &event.message;
+  if (name == "@app") return &event.app;
+  if (name == "@host") return &event.host;
+  auto it = event.fields.find(name);
+  if (it == event.fields.end() || !it->is_string()) return nullptr;
+  return &it->get_ref<const std::string&>();
+}
+
+std::string fieldFromGroupName(const std::string& group) {
+  std::string out;
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (group[i] != '_') {
+      out.push_back(group[i]);
+    } else if (i + 1 < group.size() && group[i + 1] == '_') {
+      out.push_back('_');
+      ++i;
+    } else {
+      out.push_back('.');
+    }
+  }
+  return out;
+}
+
+}  // namespace hinomi::correlator

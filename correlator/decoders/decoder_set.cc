@@ -1,0 +1,107 @@
+#include "correlator/decoders/decoder_set.h"
+
+#include <algorithm>
+
+namespace hinomi::correlator {
+namespace {
+
+constexpr const char* kDecodeErrors = "hinomi.decode_errors";
+
+bool selects(const Decoder& d, const Event& event, const std::string& text) {
+  bool app_listed = !d.apps.empty() && std::find(d.apps.begin(), d.apps.end(), event.app) != d.apps.end();
+  bool app_matched = d.app_regex && RE2::PartialMatch(event.app, *d.app_regex);
+  if ((!d.apps.empty() || d.app_regex) && !app_listed && !app_matched) return false;
+  for (const auto& f : d.has_fields)
+    if (!event.fields.contains(f)) return false;
+  if (!d.prefilter.empty() && text.find(d.prefilter) == std::string::npos) return false;
+  if (d.prefilter_regex && !RE2::PartialMatch(text, *d.prefilter_regex)) return false;
+  return true;
+}
+
+void flagError(Event& event, const std::string& field) {
+  auto& errors = event.fields[kDecodeErrors];
+  if (!errors.is_array()) errors = nlohmann::json::array();
+  if (std::find(errors.begin(), errors.end(), field) == errors.end()) errors.push_back(field);
+}
+
+}  // namespace
+
+DecoderSet::DecoderSet(std::vector<Decoder> decoders) : decoders_(std::move(decoders)) {
+  std::stable_sort(decoders_.begin(), decoders_.end(),
+                   [](const Decoder& a, const Decoder& b) { return a.order < b.order; });
+}
+
+bool DecoderSet::decode(Event& event) const {
+  std::string applied;
+  std::vector<re2::StringPiece> groups;
+  std::vector<std::string> touched;
+  for (const auto& d : decoders_) {
+    const std::string* text = eventText(event, d.match_field);
+    if (text == nullptr) {
+      if (!d.patterns.empty() || !d.prefilter.empty() || d.prefilter_regex) continue;
+      static const std::string kEmpty;
+      text = &kEmpty;
+    }
+    if (!selects(d, event, *text)) continue;
+    const DecoderPattern* hit = nullptr;
+    for (const auto& p : d.patterns) {
+      groups.assign(p.regex->NumberOfCapturingGroups() + 1, re2::StringPiece());
+      if (p.regex->Match(*text, 0, text->size(), RE2::UNANCHORED, groups.data(), static_cast<int>(groups.size()))) {
+        hit = &p;
+        break;
+      }
+    }
+    if (!d.patterns.empty() && hit == nullptr) continue;
+
+    touched.clear();
+    for (const auto& m : d.mappings) {
+      nlohmann::json value;
+      if (m.from.front() == '@') {
+        const std::string* member = eventText(event, m.from);
+        if (member == nullptr || member->empty()) continue;
+        value = *member;
+      } else {
+        auto it = event.fields.find(m.from);
+        if (it == event.fields.end()) continue;
+        value = *it;
+        if (m.remove_source) event.fields.erase(it);
+      }
+      event.fields[m.to] = std::move(value);
+      touched.push_back(m.to);
+    }
+    if (hit != nullptr) {
+      // Copied before writing: the text may be a field this decoder overwrites.
+      std::vector<std::pair<const std::string*, std::string>> values;
+      for (const auto& c : hit->captures) {
+        const auto& g = groups[c.group];
+        if (g.data() != nullptr && !g.empty()) values.emplace_back(&c.field, std::string(g.data(), g.size()));
+      }
+      for (auto& [field, value] : values) {
+        event.fields[*field] = std::move(value);
+        touched.push_back(*field);
+      }
+      for (auto it = hit->fields.begin(); it != hit->fields.end(); ++it) {
+        event.fields[it.key()] = it.value();
+        touched.push_back(it.key());
+      }
+    }
+    for (auto it = d.fields.begin(); it != d.fields.end(); ++it) {
+      event.fields[it.key()] = it.value();
+      touched.push_back(it.key());
+    }
+    for (const auto& [field, type] : d.types) {
+      if (std::find(touched.begin(), touched.end(), field) == touched.end()) continue;
+      auto it = event.fields.find(field);
+      if (it == event.fields.end()) continue;
+      if (auto converted = convertField(*it, type)) *it = std::move(*converted);
+      else flagError(event, field);
+    }
+    if (!applied.empty()) applied.push_back(',');
+    applied += d.name;
+  }
+  if (applied.empty()) return false;
+  event.decoder = std::move(applied);
+  return true;
+}
+
+}  // namespace hinomi::correlator

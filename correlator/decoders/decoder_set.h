@@ -1,0 +1,32 @@
+#pragma once
+// The loaded decoders in the order they apply. decode() is const and thread-safe: a set is built
+// once at load and shared read-only by every worker; reload swaps the whole set.
+
+#include <string>
+#include <vector>
+
+#include "common/event.h"
+#include "correlator/decoders/decoder.h"
+
+namespace hinomi::correlator {
+
+class DecoderSet {
+ public:
+  DecoderSet() = default;
+  // Sorts by `order`, stable, so equal orders keep the load order (directory, file name, position).
+  explicit DecoderSet(std::vector<Decoder> decoders);
+
+  // Applies every decoder that selects `event`, in order; each sees the fields of the ones before.
+  // Sets event.decoder to the names that applied, comma-separated ("pam,sshd"), and the fields.
+  // A typed value that does not convert stays text and its field name is added to the list
+  // `hinomi.decode_errors`. Returns whether any decoder applied.
+  bool decode(Event& event) const;
+
+  const std::vector<Decoder>& decoders() const { return decoders_; }
+  size_t size() const { return decoders_.size(); }
+
+ private:
+  std::vector<Decoder> decoders_;
+};
+
+}  // namespace hinomi::correlator

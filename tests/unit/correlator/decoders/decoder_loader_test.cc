@@ -1,0 +1,165 @@
+// Decoder files: every mistake reported with FILE:LINE:COL, and what a loaded decoder does.
+#include "correlator/decoders/decoder_loader.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/testing/temp_dir.h"
+
+namespace hinomi::correlator {
+namespace {
+
+DecoderLoad load(const std::string& text) {
+  DecoderLoader loader;
+  loader.addText(text, "d.yaml");
+  return std::move(loader).finish();
+}
+
+Event event(std::string app, std::string message) {
+  Event e;
+  e.app = std::move(app);
+  e.message = std::move(message);
+  return e;
+}
+
+TEST(DecoderLoaderTest, BadYamlIsOneLocatedError) {
+  auto l = load("decoders:\n  - name: x\n    patterns: ['a'\n");
+  ASSERT_EQ(l.errors.size(), 1u);
+  EXPECT_EQ(l.errors[0].location.file, "d.yaml");
+  EXPECT_NE(l.errors[0].toString().find("d.yaml:4:1: error: YAML syntax"), std::string::npos) << l.errorText();
+}
+
+TEST(DecoderLoaderTest, EveryMistakeIsReportedWithItsLocation) {
+  auto l = load(
+      "decoders:\n"
+      "  - name: a\n"
+      "    app: sshd\n"
+      "    patterns:\n"
+      "      - 'Failed (?P<user_name>\\S+'\n"          // bad re2
+      "    types: {user.name: ipv4}\n"                 // unknown type
+      "  - app: sshd\n"                                // no name
+      "    patterns: ['x']\n"
+      "  - name: b\n"
+      "    app: su\n"
+      "    patern: ['x']\n"                            // misspelt key
+      "  - name: a\n"                                  // duplicate name
+      "    app: sudo\n");
+  EXPECT_EQ(l.errorText(),
+            "d.yaml:5:9: error: decoder 'a'.patterns[0]: invalid regular expression: missing ): Failed (?P<user_name>\\S+\n"
+            "d.yaml:6:24: error: decoder 'a'.types.user.name: unknown type 'ipv4' (known: string, ip, int, timestamp)\n"
+            "d.yaml:7:5: error: decoders[1]: has no 'name'\n"
+            "d.yaml:11:5: error: decoders[2]: unknown key 'patern' (did you mean 'patterns'?)\n"
+            "d.yaml:12:11: error: decoder 'a' is already defined at d.yaml:2\n");
+}
+
+TEST(DecoderLoaderTest, BadPrefilterAndGroupNamesAreRefused) {
+  auto l = load(
+      "decoders:\n"
+      "  - name: a\n"
+      "    prefilter_regex: '('\n"
+      "    patterns: ['(?P<_x>a)']\n"
+      "    map: {'@nothing': x}\n");
+  ASSERT_EQ(l.errors.size(), 3u) << l.errorText();
+  EXPECT_EQ(l.errors[0].toString(),
+            "d.yaml:3:22: error: decoder 'a'.prefilter_regex: invalid regular expression: missing ): (");
+  EXPECT_EQ(l.errors[1].location.line, 4);
+  EXPECT_EQ(l.errors[2].location.line, 5);
+}
+
+TEST(DecoderLoaderTest, MissingDirectoryIsAnError) {
+  auto l = loadDecoderDirectories({"/nonexistent/decoders"});
+  ASSERT_EQ(l.errors.size(), 1u);
+  EXPECT_EQ(l.errors[0].toString(), "/nonexistent/decoders:1:1: error: not a directory of decoders");
+}
+
+TEST(DecoderLoaderTest, DirectoryFilesLoadInNameOrderAndOrderSortsStably) {
+  testing::TempDir dir;
+  dir.write("b.yaml", "decoders:\n  - {name: second, app: x, fields: {b: 1}}\n  - {name: first, order: 5, app: x}\n");
+  dir.write("a.yml", "decoders:\n  - {name: third, app: x, fields: {b: 2}}\n");
+  dir.write("notes.txt", "not a decoder");
+  auto l = loadDecoderDirectories({dir.path().string()});
+  ASSERT_TRUE(l.ok()) << l.errorText();
+  Event e = event("x", "m");
+  EXPECT_TRUE(l.set.decode(e));
+  EXPECT_EQ(e.decoder, "first,third,second");
+  EXPECT_EQ(e.fields["b"], 1);  // the later decoder wins
+}
+
+TEST(DecoderSetTest, GroupNamesBecomeDottedFieldsAndTypesConvert) {
+  auto l = load(
+      "decoders:\n"
+      "  - name: t\n"
+      "    app: [t, t2]\n"
+      "    prefilter: from\n"
+      "    patterns:\n"
+      "      - regex: 'from (?P<source_ip>\\S+) port (?P<source_port>\\S+) agent (?P<user__agent_original>\\S+)'\n"
+      "        fields: {event.outcome: failure}\n"
+      "    fields: {event.action: test, event.severity: 3, quoted: '3'}\n"
+      "    types: {source.ip: ip, source.port: int}\n");
+  ASSERT_TRUE(l.ok()) << l.errorText();
+  Event e = event("t2", "login from ::FFFF:192.0.2.1 port 22 agent curl");
+  ASSERT_TRUE(l.set.decode(e));
+  EXPECT_EQ(e.decoder, "t");
+  EXPECT_EQ(e.fields["source.ip"], "192.0.2.1");
+  EXPECT_EQ(e.fields["source.port"], 22);
+  EXPECT_EQ(e.fields["user_agent.original"], "curl");
+  EXPECT_EQ(e.fields["event.outcome"], "failure");
+  EXPECT_EQ(e.fields["event.severity"], 3);
+  EXPECT_EQ(e.fields["quoted"], "3");
+  EXPECT_FALSE(e.fields.contains("hinomi.decode_errors"));
+
+  // A value that fails its type is kept as text and flagged.
+  Event bad = event("t", "login from somehost port 2x agent a");
+  ASSERT_TRUE(l.set.decode(bad));
+  EXPECT_EQ(bad.fields["source.ip"], "somehost");
+  EXPECT_EQ(bad.fields["source.port"], "2x");
+  EXPECT_EQ(bad.fields["hinomi.decode_errors"], nlohmann::json({"source.ip", "source.port"}));
+
+  // Not selected: another app, or the prefilter is missing.
+  Event other = event("u", "login from 1.2.3.4 port 1 agent a");
+  EXPECT_FALSE(l.set.decode(other));
+  EXPECT_EQ(other.decoder, "");
+  Event no_prefilter = event("t", "nothing here");
+  EXPECT_FALSE(l.set.decode(no_prefilter));
+}
+
+TEST(DecoderSetTest, MapAndRenameWithoutRegex) {
+  auto l = load(
+      "decoders:\n"
+      "  - name: j\n"
+      "    has_fields: [src_ip]\n"
+      "    map: {src_ip: source.ip, '@host': observer.name}\n"
+      "    rename: {dest_port: destination.port}\n"
+      "    types: {source.ip: ip, destination.port: int}\n");
+  ASSERT_TRUE(l.ok()) << l.errorText();
+  Event e;
+  e.host = "ids1";
+  e.fields = {{"src_ip", "2001:DB8::1"}, {"dest_port", "443"}};
+  ASSERT_TRUE(l.set.decode(e));
+  EXPECT_EQ(e.fields["source.ip"], "2001:db8::1");
+  EXPECT_EQ(e.fields["src_ip"], "2001:DB8::1");
+  EXPECT_EQ(e.fields["destination.port"], 443);
+  EXPECT_FALSE(e.fields.contains("dest_port"));
+  EXPECT_EQ(e.fields["observer.name"], "ids1");
+}
+
+TEST(DecoderSetTest, FirstMatchingPatternWinsAndFieldSelectsTheText) {
+  auto l = load(
+      "decoders:\n"
+      "  - name: f\n"
+      "    field: kind\n"
+      "    patterns:\n"
+      "      - regex: '^deny$'\n"
+      "        fields: {event.outcome: failure}\n"
+      "      - regex: '^d'\n"
+      "        fields: {event.outcome: other}\n");
+  ASSERT_TRUE(l.ok()) << l.errorText();
+  Event e;
+  e.fields = {{"kind", "deny"}};
+  ASSERT_TRUE(l.set.decode(e));
+  EXPECT_EQ(e.fields["event.outcome"], "failure");
+  Event none;
+  EXPECT_FALSE(l.set.decode(none));
+}
+
+}  // namespace
+}  // namespace hinomi::correlator

@@ -1,0 +1,55 @@
+#include "correlator/decoders/field_types.h"
+
+#include <gtest/gtest.h>
+
+namespace hinomi::correlator {
+namespace {
+
+TEST(NormalizeIpTest, Ipv4StaysDottedQuad) {
+  EXPECT_EQ(normalizeIp("192.0.2.1"), "192.0.2.1");
+  EXPECT_EQ(normalizeIp("0.0.0.0"), "0.0.0.0");
+}
+
+TEST(NormalizeIpTest, Ipv4MappedIpv6BecomesIpv4) {
+  EXPECT_EQ(normalizeIp("::ffff:192.0.2.1"), "192.0.2.1");
+  EXPECT_EQ(normalizeIp("::FFFF:c000:0201"), "192.0.2.1");
+  EXPECT_EQ(normalizeIp("[::ffff:10.0.0.7]"), "10.0.0.7");
+}
+
+TEST(NormalizeIpTest, Ipv6IsCompressedLowercase) {
+  EXPECT_EQ(normalizeIp("2001:DB8:0:0:0:0:0:1"), "2001:db8::1");
+  EXPECT_EQ(normalizeIp("2001:0db8:0000:0000:0001:0000:0000:0001"), "2001:db8::1:0:0:1");
+  EXPECT_EQ(normalizeIp("::1"), "::1");
+  EXPECT_EQ(normalizeIp("[2001:db8::a]"), "2001:db8::a");
+  EXPECT_EQ(normalizeIp("FE80::1%eth0"), "fe80::1%eth0");
+}
+
+TEST(NormalizeIpTest, NonAddressesAreRefused) {
+  for (const char* s : {"", "localhost", "1.2.3", "256.1.1.1", "1.2.3.4.5", "01.2.3.4", "2001:db8:::1",
+                        "::ffff:1.2.3.4%eth0", "1.2.3.4 ", "[]"})
+    EXPECT_EQ(normalizeIp(s), std::nullopt) << s;
+}
+
+TEST(NormalizeTimestampTest, Rfc3339AndEpochs) {
+  EXPECT_EQ(normalizeTimestamp("2025-04-01T09:17:30.512345+0900"), "2025-04-01T00:17:30.512345Z");
+  EXPECT_EQ(normalizeTimestamp("2025-04-01T00:00:00Z"), "2025-04-01T00:00:00.000000Z");
+  EXPECT_EQ(normalizeTimestamp("1743466502"), "2025-04-01T00:15:02.000000Z");
+  EXPECT_EQ(normalizeTimestamp("1743466502123"), "2025-04-01T00:15:02.123000Z");
+  EXPECT_EQ(normalizeTimestamp("1743466502123456789"), "2025-04-01T00:15:02.123456Z");
+  EXPECT_EQ(normalizeTimestamp("yesterday"), std::nullopt);
+}
+
+TEST(ConvertFieldTest, IntegersAndFailures) {
+  EXPECT_EQ(convertField("52144", FieldType::kInt), nlohmann::json(52144));
+  EXPECT_EQ(convertField(7, FieldType::kInt), nlohmann::json(7));
+  EXPECT_EQ(convertField("-3", FieldType::kInt), nlohmann::json(-3));
+  EXPECT_EQ(convertField("80x", FieldType::kInt), std::nullopt);
+  EXPECT_EQ(convertField("", FieldType::kInt), std::nullopt);
+  EXPECT_EQ(convertField("::ffff:192.0.2.1", FieldType::kIp), nlohmann::json("192.0.2.1"));
+  EXPECT_EQ(convertField("host.example", FieldType::kIp), std::nullopt);
+  EXPECT_EQ(fieldTypeFromName("ip"), FieldType::kIp);
+  EXPECT_EQ(fieldTypeFromName("ipv4"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace hinomi::correlator
