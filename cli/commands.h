@@ -15,5 +15,6 @@ void addRunCommand(CLI::App& app, int& exit_code);
 void addConfigCommand(CLI::App& app, int& exit_code);
 void addBusCommand(CLI::App& app, int& exit_code);
 void addKafkaSandboxCommand(CLI::App& app, int& exit_code);
+void addRulesCommand(CLI::App& app, int& exit_code);
 
 }  // namespace hinomi::cli
