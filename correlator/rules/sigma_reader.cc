@@ -84,12 +84,14 @@ class DocReader {
   }
 
   void readDetection(const YAML::Node& detection, Rule& rule) {
-    YAML::Node condition;
+    YAML::Node condition;  // a default Node is a defined null: track presence apart
+    bool has_condition = false;
     std::vector<std::string> names;
     for (const auto& kv : detection) {
       std::string name = kv.first.IsScalar() ? kv.first.Scalar() : "";
       if (name == "condition") {
         condition = kv.second;
+        has_condition = true;
         continue;
       }
       if (name == "timeframe") {
@@ -106,7 +108,7 @@ class DocReader {
       names.push_back(name);
       rule.selections.push_back(std::move(sel));
     }
-    if (!condition) {
+    if (!has_condition) {
       fail(detection, "'detection' has no 'condition'");
       return;
     }

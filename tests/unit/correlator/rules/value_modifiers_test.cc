@@ -36,7 +36,9 @@ TEST(ValueModifiersTest, WildcardsAndEscapes) {
   EXPECT_TRUE(userMatches(R"(user.name: 'a\?b')", "a?b"));
   EXPECT_FALSE(userMatches(R"(user.name: 'a\?b')", "axb"));
   EXPECT_TRUE(userMatches(R"(user.name: 'a\\b')", "a\\b"));          // \\ is one backslash
-  EXPECT_TRUE(userMatches(R"(user.name: 'C:\Windows\*')", "c:\\windows\\system32"));  // lone \ is literal
+  EXPECT_TRUE(userMatches(R"(user.name: 'C:\Windows\System32*')", "c:\\windows\\system32\\cmd.exe"));  // lone \ is literal
+  EXPECT_TRUE(userMatches(R"(user.name: 'C:\Windows\*')", "c:\\windows*"));  // \* is a literal star
+  EXPECT_FALSE(userMatches(R"(user.name: 'C:\Windows\*')", "c:\\windows\\x"));
   EXPECT_TRUE(userMatches("user.name: 'a.b(c)'", "A.B(C)"));             // regex syntax is literal
   EXPECT_FALSE(userMatches("user.name: 'a.b'", "axb"));
   EXPECT_EQ(wildcardToRegex(R"(x\*y*z?)", false), R"(x\*y.*z.)");
@@ -107,6 +109,7 @@ TEST(ValueModifiersTest, Base64AndBase64Offset) {
     EXPECT_TRUE(msg("message|base64offset|contains: 'http://'", "cmd " + encoded + " end")) << prefix;
   }
   EXPECT_FALSE(msg("message|base64offset|contains: 'http://'", base64Encode("https-nothing")));
+  EXPECT_EQ(base64Offsets("/bin/bash"), (std::vector<std::string>{"L2Jpbi9iYXNo", "9iaW4vYmFza", "vYmluL2Jhc2"}));
   EXPECT_TRUE(msg("message|base64: 'root'", base64Encode("root")));
   EXPECT_FALSE(msg("message|base64: 'root'", "cm9vdA"));  // base64 is exact bytes
 }
