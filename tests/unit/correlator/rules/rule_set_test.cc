@@ -2,6 +2,7 @@
 // through the RE2::Set + candidate path must agree with the naive evaluation of every rule.
 #include <random>
 #include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -220,6 +221,28 @@ TEST(RuleSetDifferentialTest, SetPathAgreesWithNaiveEvaluation) {
     matched += fast.size();
   }
   EXPECT_GT(matched, events);  // not a vacuous agreement
+}
+
+TEST(RuleSetDifferentialTest, ConcurrentMatchingGivesTheSameAnswers) {
+  std::mt19937 rng(7);
+  std::string file;
+  for (int i = 0; i < 100; ++i) file += (i ? "---\n" : "") + randomRule(rng, i);
+  auto set = compileText(file);
+  std::vector<Event> events;
+  for (int i = 0; i < 200; ++i) events.push_back(randomEvent(rng));
+  std::vector<std::vector<std::string>> expected;
+  for (const auto& e : events) expected.push_back(set.matchIds(e));
+  std::vector<int> mismatches(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 5; ++round)
+        for (size_t i = 0; i < events.size(); ++i)
+          if (set.matchIds(events[(i + t * 37) % events.size()]) != expected[(i + t * 37) % events.size()])
+            ++mismatches[t];
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches, std::vector<int>(4, 0));
 }
 
 }  // namespace
