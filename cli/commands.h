@@ -16,5 +16,6 @@ void addConfigCommand(CLI::App& app, int& exit_code);
 void addBusCommand(CLI::App& app, int& exit_code);
 void addKafkaSandboxCommand(CLI::App& app, int& exit_code);
 void addDecodeCommand(CLI::App& app, int& exit_code);
+void addRulesCommand(CLI::App& app, int& exit_code);
 
 }  // namespace hinomi::cli

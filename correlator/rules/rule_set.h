@@ -1,0 +1,51 @@
+#pragma once
+// The compiled, immutable set of rules. Every pattern predicate (wildcards, contains / startswith /
+// endswith, re, windash, base64*) of every rule joins one RE2::Set per event field, so an event is
+// scanned once per field whatever the number of rules. Rules whose predicates fired are the
+// candidates; only they are evaluated fully (their condition, plus their cidr / numeric / exists /
+// null / fieldref predicates). A rule that could match with none of its set predicates firing
+// (its condition has `not`, or holds on non-set predicates alone) is evaluated for every event.
+// match() is const and thread-safe.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/event.h"
+#include "common/result.h"
+#include "correlator/rules/rule.h"
+
+namespace hinomi::rules {
+
+class RuleSet {
+ public:
+  // Compiles the rules (field names already mapped). Fails only when RE2 cannot build a set.
+  [[nodiscard]] static Result<RuleSet> build(std::vector<Rule> rules);
+
+  RuleSet();
+  ~RuleSet();
+  RuleSet(RuleSet&&) noexcept;
+  RuleSet& operator=(RuleSet&&) noexcept;
+
+  // The rules that match, in load order.
+  std::vector<const Rule*> match(const Event& event) const;
+  std::vector<std::string> matchIds(const Event& event) const;
+  // The reference: every rule, every predicate compiled and tried on its own. Slow; for tests.
+  std::vector<std::string> matchNaive(const Event& event) const;
+
+  const std::vector<Rule>& rules() const;
+  size_t size() const { return rules().size(); }
+
+  struct Stats {
+    size_t scanned_fields = 0;      // one RE2::Set each
+    size_t set_patterns = 0;        // distinct patterns over all sets
+    size_t always_evaluated = 0;    // rules evaluated for every event
+  };
+  Stats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hinomi::rules
