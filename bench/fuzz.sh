@@ -15,12 +15,22 @@ if ((${#targets[@]} == 0)); then
   for f in tests/fuzz/*_fuzz.cc; do targets+=("$(basename "$f" .cc)"); done
 fi
 cmake --build build-fuzz --target "${targets[@]}" -j"$(nproc)"
+found=0
+mkdir -p build-fuzz/crashes build-fuzz/logs
 for t in "${targets[@]}"; do
   corpus=tests/fuzz/corpus/${t%_fuzz}
   mkdir -p "$corpus" build-fuzz/new/"$t"
   echo "== $t for ${secs}s"
-  ./build-fuzz/tests/"$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-    build-fuzz/new/"$t" "$corpus" 2>&1 | tail -n 3
-  # Keep only inputs that add coverage.
-  ./build-fuzz/tests/"$t" -merge=1 "$corpus" build-fuzz/new/"$t" 2>&1 | tail -n 1
+  # A finding must not end the campaign: it is reported (input under build-fuzz/crashes/, the full
+  # report in build-fuzz/logs/) and the next target runs.
+  if ! ./build-fuzz/tests/"$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+      -artifact_prefix=build-fuzz/crashes/"$t"- build-fuzz/new/"$t" "$corpus" >build-fuzz/logs/"$t".log 2>&1; then
+    found=1
+    echo "!! $t found a failing input; report: build-fuzz/logs/$t.log"
+    grep -E "ERROR|SUMMARY|runtime error|Test unit written" build-fuzz/logs/"$t".log | head -n 5
+  fi
+  grep -E "^Done [0-9]+ runs" build-fuzz/logs/"$t".log || true
+  # Keep only inputs that add edge coverage (counters would keep thousands of near-duplicates).
+  ./build-fuzz/tests/"$t" -merge=1 -use_counters=0 "$corpus" build-fuzz/new/"$t" 2>&1 | grep "MERGE-OUTER: [0-9]* new" || true
 done
+exit $found
