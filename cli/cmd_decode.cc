@@ -8,6 +8,7 @@
 #include "collector/parsers/parser_factory.h"
 #include "common/time.h"
 #include "correlator/decoders/decoder_loader.h"
+#include "correlator/line_decoder.h"
 
 namespace hinomi::cli {
 namespace {
@@ -43,7 +44,6 @@ int runDecode(const DecodeArgs& args) {
   const Clock& clock = SystemClock::instance();
   std::string line, out;
   while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();  // CRLF files (Windows, loghub)
     Event event;
     collector::ParseContext ctx;
     ctx.ingest_ts_us = clock.nowMicros();
@@ -52,8 +52,7 @@ int runDecode(const DecodeArgs& args) {
     event.ingest_ts_us = ctx.ingest_ts_us;
     event.tenant = "default";
     event.listener = "decode";
-    parser->parse(line, ctx, event);
-    load.set.decode(event);
+    correlator::parseAndDecode(line, *parser, ctx, load.set, event);
     out.clear();
     appendJson(event, out);
     out.push_back('\n');

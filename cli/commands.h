@@ -17,5 +17,6 @@ void addBusCommand(CLI::App& app, int& exit_code);
 void addKafkaSandboxCommand(CLI::App& app, int& exit_code);
 void addDecodeCommand(CLI::App& app, int& exit_code);
 void addRulesCommand(CLI::App& app, int& exit_code);
+void addReplayCommand(CLI::App& app, int& exit_code);
 
 }  // namespace hinomi::cli
