@@ -85,5 +85,12 @@ TEST(IncidentTest, IdIsDeterministicAndDependsOnEveryPart) {
   EXPECT_NE(stableUuid("a"), stableUuid("b"));
 }
 
+// Ids are stored downstream and compared across versions: the hash must never change silently.
+TEST(IncidentTest, IdsArePinned) {
+  nlohmann::json g = {{"source.ip", "5.36.59.76"}};
+  EXPECT_EQ(incidentId("sshd-failed-password", "katsuragi", g, "e1"), "a6904f17-9f21-873b-815b-40dda91fc8db");
+  EXPECT_EQ(stableUuid("replay|auth.log|42"), "1fd35837-c7a0-8e16-8bec-51f80019791e");
+}
+
 }  // namespace
 }  // namespace hinomi::correlator
