@@ -4,37 +4,10 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/text.h"
+
 namespace hinomi::json {
 namespace {
-
-// Length of the valid UTF-8 sequence starting at p[0] (a byte ≥ 0x80), or 0 when invalid.
-// The rules of common/text.cc's isValidUtf8: no overlongs, no surrogates, nothing past U+10FFFF.
-size_t utf8Sequence(const unsigned char* p, size_t left) {
-  const unsigned char c = p[0];
-  size_t n;
-  uint32_t cp;
-  if ((c & 0xE0) == 0xC0) {
-    n = 1;
-    cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 2;
-    cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    n = 3;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (n >= left) return 0;
-  for (size_t k = 1; k <= n; ++k) {
-    if ((p[k] & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (p[k] & 0x3F);
-  }
-  if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-      (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-    return 0;
-  return n + 1;
-}
 
 // What needs escaping below 0x80: control characters, '"' and '\'.
 constexpr bool needsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
@@ -91,7 +64,7 @@ bool appendString(std::string& out, std::string_view s) {
       run = ++i;
       continue;
     }
-    const size_t n = utf8Sequence(p + i, size - i);
+    const size_t n = utf8SequenceLength(p + i, size - i);
     if (n == 0) {
       out.resize(start);
       return false;
