@@ -18,17 +18,8 @@ bin=$build/cli/hinomi
 dir=$(mktemp -d /tmp/hinomi-ingest-XXXXXX)
 pid=
 trap '[[ -n $pid ]] && kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
-lines=/tmp/hinomi-bench-rfc3164-$n.log
-if [[ ! -s $lines ]]; then
-  python3 - "$n" "$lines" <<'PY'
-import sys
-n, path = int(sys.argv[1]), sys.argv[2]
-with open(path, "wb") as f:
-    for i in range(n):
-        f.write(b"<38>Nov 23 12:12:%02d lg-srv%02d sshd[%d]: Failed password for invalid user admin from 203.0.113.%d port %d ssh2 msg=%08d padding-to-about-two-hundred-bytes-of-realistic-syslog-line-xxx\n"
-                % (i % 60, i % 50, 1000 + i % 9000, i % 251, 1024 + i % 60000, i))
-PY
-fi
+source bench/bench_lines.sh
+lines=$(bench_lines $n)
 send() {  # send FILE PORT: one connection, the whole file
   python3 -c '
 import socket, sys

@@ -17,17 +17,8 @@ sender=$build/bench/udp_send_bench
 dir=$(mktemp -d /tmp/hinomi-udp-XXXXXX)
 pids=()
 trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null || true; done; rm -rf "$dir"' EXIT
-lines=/tmp/hinomi-bench-rfc3164-$count.log
-if [[ ! -s $lines ]]; then
-  python3 - "$count" "$lines" <<'PY'
-import sys
-n, path = int(sys.argv[1]), sys.argv[2]
-with open(path, "wb") as f:
-    for i in range(n):
-        f.write(b"<38>Nov 23 12:12:%02d lg-srv%02d sshd[%d]: Failed password for invalid user admin from 203.0.113.%d port %d ssh2 msg=%08d padding-to-about-two-hundred-bytes-of-realistic-syslog-line-xxx\n"
-                % (i % 60, i % 50, 1000 + i % 9000, i % 251, 1024 + i % 60000, i))
-PY
-fi
+source bench/bench_lines.sh
+lines=$(bench_lines $count)
 
 cat > "$dir/hinomi.yaml" <<YAML
 data_dir: $dir/data
