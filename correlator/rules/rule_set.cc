@@ -7,6 +7,7 @@
 #include <re2/set.h>
 
 #include "correlator/rules/field_access.h"
+#include "correlator/rules/trigger_cover.h"
 
 namespace hinomi::rules {
 namespace {
@@ -22,12 +23,6 @@ bool equalsFolded(const std::string& a, const std::string& b) {
          });
 }
 
-bool hasNot(const Condition& c) {
-  if (c.type == Condition::Type::kNot) return true;
-  for (const auto& ch : c.children)
-    if (hasNot(ch)) return true;
-  return false;
-}
 
 // Evaluates a condition given a truth value per predicate (a callback, so the set path, the naive
 // path and the candidate analysis share it).
@@ -73,9 +68,33 @@ struct CompiledPredicate {
   int rule = 0;
   bool in_set = false;
   bool gate = false;
+  int pattern = -1;  // in_set: the global pattern id (scan base + index in the scan's set)
   FieldRef field;
   FieldRef other;
 };
+
+// Per-thread working memory of match(), reused so that matching allocates nothing in the steady
+// state. `fired` is a bitmap over global pattern ids, cleared after each event through `hits`.
+struct MatchScratch {
+  std::vector<uint64_t> fired;
+  std::vector<int> fired_list;
+  std::vector<int> set_hits;
+  std::vector<uint32_t> stamp;  // rule → epoch it was last made a candidate
+  uint32_t epoch = 0;
+  std::vector<int> candidates;
+  std::string text;
+};
+
+MatchScratch& scratch(size_t patterns, size_t rules) {
+  thread_local MatchScratch s;
+  if (s.fired.size() * 64 < patterns) s.fired.resize(patterns / 64 + 1, 0);
+  if (s.stamp.size() < rules) s.stamp.resize(rules, 0);
+  if (++s.epoch == 0) {  // wrapped: forget every stamp
+    std::fill(s.stamp.begin(), s.stamp.end(), 0);
+    s.epoch = 1;
+  }
+  return s;
+}
 
 // Predicates that are not in a set (and, for the naive path, patterns too).
 bool evalDirect(const Predicate& p, const CompiledPredicate& cp, const Event& e) {
@@ -124,9 +143,11 @@ struct RuleSet::Impl {
   struct FieldScan {
     FieldRef field;
     std::unique_ptr<RE2::Set> set;
-    std::vector<std::vector<int>> owners;   // set pattern index → global predicate ids
+    int base = 0;                           // global id of the set's pattern 0
+    int count = 0;                          // patterns in the set
   };
   std::vector<FieldScan> scans;
+  std::vector<std::vector<int>> triggers;   // global pattern id → rules it is a trigger of
   std::vector<int> always;                  // rules evaluated for every event
   size_t patterns = 0;
 };
@@ -151,6 +172,7 @@ Result<RuleSet> RuleSet::build(std::vector<Rule> rules) {
   opts.set_log_errors(false);
   std::map<std::string, size_t> scan_of;                   // field name → scans index
   std::vector<std::map<std::string, int>> pattern_index;   // per scan: pattern → set index
+  std::vector<std::pair<size_t, int>> set_slot;            // per predicate: (scan, index in set)
   for (size_t r = 0; r < im.rules.size(); ++r) {
     const Rule& rule = im.rules[r];
     im.base.push_back(static_cast<int>(im.preds.size()));
@@ -176,63 +198,93 @@ Result<RuleSet> RuleSet::build(std::vector<Rule> rules) {
           if (i < 0)
             return makeError(ErrorCode::kConfig, "rule " + rule.id + ": pattern for '" + p.field + "' rejected by RE2: " + error);
           found = index.emplace(p.pattern, i).first;
-          scan.owners.emplace_back();
+          ++scan.count;
           ++im.patterns;
         }
-        scan.owners[found->second].push_back(static_cast<int>(im.preds.size()));
+        set_slot.resize(im.preds.size() + 1, {0, -1});
+        set_slot[im.preds.size()] = {it->second, found->second};
       }
       im.preds.push_back(std::move(cp));
     }
-    // With no `not` the condition is monotone: if it fails when every trigger (a set predicate
-    // that is not a route gate) is false and everything else is true, the rule can only match
-    // when one of its triggers fired, so it need not be evaluated otherwise.
-    bool always = hasNot(rule.condition);
-    if (!always) {
-      int base = im.base.back();
-      auto optimistic = [&](int p) {
-        const auto& cp = im.preds[base + p];
-        return !(cp.in_set && !cp.gate);
-      };
-      always = evalCondition(rule, rule.condition, optimistic);
-    }
-    if (always) im.always.push_back(static_cast<int>(r));
   }
-  for (auto& scan : im.scans)
+  int next = 0;
+  for (auto& scan : im.scans) {
+    scan.base = next;
+    next += scan.count;
     if (!scan.set->Compile())  // matching an uncompiled set crashes libre2
       return makeError(ErrorCode::kConfig, "RE2 could not compile the rule set for field '" +
                                                scan.field.key + "' (out of memory?)");
+  }
+  // A pattern's expected firing rate, for choosing triggers: how many rule predicates use it
+  // (a value many rules test, like `failure` or `root`, is a common one), then shorter first.
+  std::vector<double> cost(im.patterns, 1.0);
+  set_slot.resize(im.preds.size(), {0, -1});
+  for (size_t g = 0; g < im.preds.size(); ++g) {
+    auto& cp = im.preds[g];
+    if (!cp.in_set) continue;
+    cp.pattern = im.scans[set_slot[g].first].base + set_slot[g].second;
+    if (!cp.gate) cost[cp.pattern] += 1.0;
+  }
+  for (size_t g = 0; g < im.preds.size(); ++g) {
+    const auto& cp = im.preds[g];
+    if (cp.in_set) {
+      const auto& p = im.rules[cp.rule].predicates[g - im.base[cp.rule]];
+      cost[cp.pattern] += 0.5 / double(1 + p.pattern.size());
+    }
+  }
+  im.triggers.resize(im.patterns);
+  for (size_t r = 0; r < im.rules.size(); ++r) {
+    int base = im.base[r];
+    auto pattern_of = [&](int p) {
+      const auto& cp = im.preds[base + p];
+      return cp.in_set && !cp.gate ? cp.pattern : -1;
+    };
+    auto cover = triggerCover(im.rules[r], pattern_of, [&](int g) { return cost[g]; });
+    if (!cover) {
+      im.always.push_back(static_cast<int>(r));
+      continue;
+    }
+    for (int g : *cover) im.triggers[g].push_back(static_cast<int>(r));
+  }
   return out;
 }
 
 std::vector<const Rule*> RuleSet::match(const Event& event) const {
   const auto& im = *impl_;
-  std::vector<int> fired;
-  std::vector<int> hits;
-  std::string text;
+  MatchScratch& s = scratch(im.patterns, im.rules.size());
+  auto candidate = [&](int r) {
+    if (s.stamp[r] == s.epoch) return;
+    s.stamp[r] = s.epoch;
+    s.candidates.push_back(r);
+  };
+  s.candidates.clear();
+  s.fired_list.clear();
   for (const auto& scan : im.scans) {
-    if (!fieldText(event, scan.field, text)) continue;
-    hits.clear();
-    if (!scan.set->Match(text, &hits)) continue;
-    for (int h : hits) fired.insert(fired.end(), scan.owners[h].begin(), scan.owners[h].end());
+    if (!fieldText(event, scan.field, s.text)) continue;
+    s.set_hits.clear();
+    if (!scan.set->Match(s.text, &s.set_hits)) continue;
+    for (int h : s.set_hits) {
+      int g = scan.base + h;
+      s.fired[size_t(g) >> 6] |= uint64_t{1} << (g & 63);
+      s.fired_list.push_back(g);
+      for (int r : im.triggers[g]) candidate(r);
+    }
   }
-  std::sort(fired.begin(), fired.end());
-  std::vector<int> candidates(im.always);
-  for (int gp : fired)
-    if (!im.preds[gp].gate) candidates.push_back(im.preds[gp].rule);
-  std::sort(candidates.begin(), candidates.end());
-  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  for (int r : im.always) candidate(r);
+  std::sort(s.candidates.begin(), s.candidates.end());  // results in load order
 
   std::vector<const Rule*> out;
-  for (int r : candidates) {
+  for (int r : s.candidates) {
     const Rule& rule = im.rules[r];
     int base = im.base[r];
     auto value = [&](int p) {
       const auto& cp = im.preds[base + p];
-      if (cp.in_set) return std::binary_search(fired.begin(), fired.end(), base + p);
+      if (cp.in_set) return (s.fired[size_t(cp.pattern) >> 6] >> (cp.pattern & 63) & 1) != 0;
       return evalDirect(rule.predicates[p], cp, event);
     };
     if (evalCondition(rule, rule.condition, value)) out.push_back(&rule);
   }
+  for (int g : s.fired_list) s.fired[size_t(g) >> 6] = 0;
   return out;
 }
 

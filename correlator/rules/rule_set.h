@@ -4,8 +4,8 @@
 // scanned once per field whatever the number of rules. Rules whose predicates fired are the
 // candidates; only they are evaluated fully (their condition, plus their cidr / numeric / exists /
 // null / fieldref predicates). A rule that could match with none of its set predicates firing
-// (its condition has `not`, or holds on non-set predicates alone) is evaluated for every event.
-// match() is const and thread-safe.
+// (its condition holds on negations or non-set predicates alone, e.g. `not filter`) is evaluated
+// for every event. match() is const and thread-safe, and allocates only its result.
 
 #include <memory>
 #include <string>

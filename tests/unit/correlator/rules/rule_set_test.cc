@@ -40,8 +40,22 @@ detection:
   EXPECT_EQ(ids({{"user.name", "root"}, {"event.outcome", "failure"}, {"source.ip", "10.1.1.1"}}), V{});
   EXPECT_EQ(ids({{"user.name", "root"}, {"event.outcome", "success"}}), V{});
   EXPECT_EQ(ids({{"user.name", "BOB"}}), V{"r2"});
-  EXPECT_EQ(set.stats().always_evaluated, 1u);  // r1 has a `not`
+  // r1's `not filter` does not make it evaluated for every event: its selections still need a trigger.
+  EXPECT_EQ(set.stats().always_evaluated, 0u);
   EXPECT_EQ(set.stats().scanned_fields, 2u);
+}
+
+TEST(RuleSetTest, ANegationAloneIsEvaluatedForEveryEvent) {
+  auto set = compileText(R"(title: t
+id: not-root
+detection:
+  sel: {user.name: root}
+  condition: not sel
+)");
+  EXPECT_EQ(set.stats().always_evaluated, 1u);
+  EXPECT_EQ(set.matchIds(event({{"user.name", "alice"}})), std::vector<std::string>{"not-root"});
+  EXPECT_EQ(set.matchIds(event({})), std::vector<std::string>{"not-root"});
+  EXPECT_TRUE(set.matchIds(event({{"user.name", "ROOT"}})).empty());
 }
 
 TEST(RuleSetTest, RulesWithoutSetPredicatesAreStillEvaluated) {
