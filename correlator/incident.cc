@@ -53,10 +53,16 @@ std::string stableUuid(std::string_view key) {
   uint64_t lo = fnv1a(key, 0x84222325cbf29ce4ULL);
   hi = (hi & ~0xf000ULL) | 0x8000ULL;                      // version 8 (custom)
   lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 9562 variant
-  char buf[37];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", unsigned(hi >> 32), unsigned((hi >> 16) & 0xffff),
-                unsigned(hi & 0xffff), unsigned(lo >> 48), static_cast<unsigned long long>(lo & 0xffffffffffffULL));
-  return buf;
+  // 8-4-4-4-12 hex digits of hi then lo; by hand because snprintf was 5% of a replay.
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(36, '-');
+  size_t pos = 0;
+  for (int nibble = 0; nibble < 32; ++nibble) {
+    if (pos == 8 || pos == 13 || pos == 18 || pos == 23) ++pos;
+    uint64_t word = nibble < 16 ? hi : lo;
+    out[pos++] = kHex[(word >> (60 - 4 * (nibble % 16))) & 0xf];
+  }
+  return out;
 }
 
 std::string incidentId(std::string_view rule_id, std::string_view tenant, const json& group,

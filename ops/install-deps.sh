@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything hinomi needs to build, test and run, from Debian bookworm's packages only.
-# Usage: ops/install-deps.sh [--test]   (--test adds what the test suite and CI need)
+# Usage: ops/install-deps.sh [--test|--bench]   (--test adds what the test suite and CI need;
+# --bench adds that and the tools bench/ compares hinomi with)
 set -euo pipefail
 
 runtime_build=(
@@ -13,8 +14,12 @@ runtime_build=(
 # openssl makes the test certificates.
 test_extra=(libgtest-dev libgmock-dev googletest libbenchmark-dev curl python3 rsyslog rsyslog-openssl openssl)
 
+# SEC (simple event correlator) runs the same rules as hinomi in bench/detect_bench.sh.
+bench_extra=(sec perl)
+
 pkgs=("${runtime_build[@]}")
 if [[ "${1:-}" == "--test" ]]; then pkgs+=("${test_extra[@]}"); fi
+if [[ "${1:-}" == "--bench" ]]; then pkgs+=("${test_extra[@]}" "${bench_extra[@]}"); fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -26,16 +26,36 @@ void flagError(Event& event, const std::string& field) {
 
 }  // namespace
 
+DecoderSet::DecoderSet() = default;
+DecoderSet::~DecoderSet() = default;
+DecoderSet::DecoderSet(DecoderSet&&) noexcept = default;
+DecoderSet& DecoderSet::operator=(DecoderSet&&) noexcept = default;
+
 DecoderSet::DecoderSet(std::vector<Decoder> decoders) : decoders_(std::move(decoders)) {
   std::stable_sort(decoders_.begin(), decoders_.end(),
                    [](const Decoder& a, const Decoder& b) { return a.order < b.order; });
+  RE2::Options options;
+  options.set_log_errors(false);
+  for (const auto& d : decoders_) {
+    std::unique_ptr<RE2::Set> set;
+    if (d.patterns.size() > 1) {
+      set = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
+      bool ok = true;
+      for (const auto& p : d.patterns) ok = ok && set->Add(p.regex->pattern(), nullptr) >= 0;
+      // Without a set (it could not be built) the patterns are tried one by one, as before.
+      if (!ok || !set->Compile()) set.reset();
+    }
+    pattern_sets_.push_back(std::move(set));
+  }
 }
 
 bool DecoderSet::decode(Event& event) const {
   std::string applied;
   std::vector<re2::StringPiece> groups;
   std::vector<std::string> touched;
-  for (const auto& d : decoders_) {
+  std::vector<int> set_hits;
+  for (size_t di = 0; di < decoders_.size(); ++di) {
+    const Decoder& d = decoders_[di];
     const std::string* text = eventText(event, d.match_field);
     if (text == nullptr) {
       if (!d.patterns.empty() || !d.prefilter.empty() || d.prefilter_regex) continue;
@@ -44,7 +64,14 @@ bool DecoderSet::decode(Event& event) const {
     }
     if (!selects(d, event, *text)) continue;
     const DecoderPattern* hit = nullptr;
-    for (const auto& p : d.patterns) {
+    size_t first = 0;
+    if (const RE2::Set* set = pattern_sets_[di].get()) {
+      set_hits.clear();
+      if (!set->Match(*text, &set_hits)) continue;
+      first = size_t(*std::min_element(set_hits.begin(), set_hits.end()));
+    }
+    for (size_t pi = first; pi < d.patterns.size(); ++pi) {
+      const auto& p = d.patterns[pi];
       groups.assign(p.regex->NumberOfCapturingGroups() + 1, re2::StringPiece());
       if (p.regex->Match(*text, 0, text->size(), RE2::UNANCHORED, groups.data(), static_cast<int>(groups.size()))) {
         hit = &p;

@@ -2,8 +2,11 @@
 // The loaded decoders in the order they apply. decode() is const and thread-safe: a set is built
 // once at load and shared read-only by every worker; reload swaps the whole set.
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include <re2/set.h>
 
 #include "common/event.h"
 #include "correlator/decoders/decoder.h"
@@ -12,7 +15,10 @@ namespace hinomi::correlator {
 
 class DecoderSet {
  public:
-  DecoderSet() = default;
+  DecoderSet();
+  ~DecoderSet();
+  DecoderSet(DecoderSet&&) noexcept;
+  DecoderSet& operator=(DecoderSet&&) noexcept;
   // Sorts by `order`, stable, so equal orders keep the load order (directory, file name, position).
   explicit DecoderSet(std::vector<Decoder> decoders);
 
@@ -27,6 +33,9 @@ class DecoderSet {
 
  private:
   std::vector<Decoder> decoders_;
+  // Per decoder with several patterns: all of them in one RE2::Set, so one scan of the text says
+  // which (if any) matches, and only that one runs again to extract its groups.
+  std::vector<std::unique_ptr<RE2::Set>> pattern_sets_;
 };
 
 }  // namespace hinomi::correlator
