@@ -1,4 +1,4 @@
-// hinomi rules lint: load, compile-check and criticise Sigma rules.
+// hinomi rules lint: load, compile-check and criticise Sigma rules. (`rules test`: cmd_rules_test.cc.)
 #include <iostream>
 
 #include "cli/commands.h"
@@ -54,6 +54,8 @@ void addRulesCommand(CLI::App& app, int& exit_code) {
     std::cout << n << " rules loaded, " << loaded.refused << " refused\n";
     exit_code = loaded.errors.empty() && loaded.set ? 0 : 1;
   });
+
+  addRulesTestCommand(*rules, exit_code);
 }
 
 }  // namespace hinomi::cli

@@ -17,6 +17,8 @@ void addBusCommand(CLI::App& app, int& exit_code);
 void addKafkaSandboxCommand(CLI::App& app, int& exit_code);
 void addDecodeCommand(CLI::App& app, int& exit_code);
 void addRulesCommand(CLI::App& app, int& exit_code);
+// `rules test`, added by addRulesCommand under its `rules` subcommand.
+void addRulesTestCommand(CLI::App& rules, int& exit_code);
 void addReplayCommand(CLI::App& app, int& exit_code);
 
 }  // namespace hinomi::cli

@@ -15,9 +15,10 @@ namespace {
 
 bool isYaml(const fs::path& p) { return p.extension() == ".yml" || p.extension() == ".yaml"; }
 
-bool underPipelines(const fs::path& p) {
+// `p` is relative to the rules directory searched.
+bool underFolder(const fs::path& p, const char* name) {
   for (const auto& part : p.parent_path())
-    if (part == "pipelines") return true;
+    if (part == name) return true;
   return false;
 }
 
@@ -103,7 +104,11 @@ LoadedRules loadRules(const std::vector<std::string>& paths) {
       if (it->is_regular_file(ec) && isYaml(it->path())) found.push_back(it->path());
     if (ec) out.errors.push_back(Error{ErrorCode::kIo, "cannot list: " + ec.message(), Location{root, 1, 1}});
     std::sort(found.begin(), found.end());
-    for (auto& p : found) (underPipelines(p.lexically_relative(root)) ? pipeline_files : rule_files).push_back(p);
+    for (auto& p : found) {
+      auto rel = p.lexically_relative(root);
+      if (underFolder(rel, "tests")) continue;  // rule fixtures (rule_fixtures.h), not rules
+      (underFolder(rel, "pipelines") ? pipeline_files : rule_files).push_back(p);
+    }
   }
 
   std::vector<Pipeline> pipelines;

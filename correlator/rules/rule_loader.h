@@ -1,6 +1,7 @@
 #pragma once
 // Loads every Sigma rule under some directories into one RuleSet: pipelines first (files under a
-// folder named `pipelines`), then every *.yml / *.yaml rule file, in path order. Refusals are
+// folder named `pipelines`), then every *.yml / *.yaml rule file, in path order. Files under a folder
+// named `tests` are rule fixtures (rule_fixtures.h) and are skipped. Refusals are
 // collected, never fatal: the rules that load are compiled and matched.
 
 #include <memory>

@@ -118,6 +118,21 @@ TEST(RuleSetTest, LoaderReadsPipelinesFoldersAndRefusesDuplicates) {
   EXPECT_EQ(loaded.set->matchIds(event({{"user.name", "x"}})), std::vector<std::string>{"same"});
 }
 
+TEST(RuleSetTest, LoaderSkipsTestsFolders) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "linux" / "tests");
+  dir.write("a.yml", "title: a\nid: a\ndetection:\n  s: {f: x}\n  condition: s\n");
+  // Even a valid rule under a tests/ folder is a fixture file (rule_fixtures.h), not a rule.
+  dir.write("linux/tests/b.yml", "title: b\nid: b\ndetection:\n  s: {f: y}\n  condition: s\n");
+  dir.write("linux/tests/a.yaml", "rule: a\nfire:\n  - event: {fields: {f: x}}\n");
+  auto loaded = loadRules({dir.path().string()});
+  EXPECT_TRUE(loaded.errors.empty());
+  ASSERT_TRUE(loaded.set);
+  EXPECT_EQ(loaded.set->size(), 1u);
+  EXPECT_EQ(loaded.set->matchIds(event({{"f", "y"}})), std::vector<std::string>{});
+  EXPECT_EQ(loaded.set->matchIds(event({{"f", "x"}})), std::vector<std::string>{"a"});
+}
+
 TEST(RuleSetTest, ShippedRulesMatchTheirEventsAndNotTheNearMisses) {
   auto loaded = loadRules({std::string(HINOMI_SOURCE_DIR) + "/config/rules"});
   for (const auto& e : loaded.errors) ADD_FAILURE() << e.toString();
