@@ -7,12 +7,17 @@ namespace {
 
 constexpr const char* kDecodeErrors = "hinomi.decode_errors";
 
-bool selects(const Decoder& d, const Event& event, const std::string& text) {
+// The cheap part of the selection (app, fields present), checked before the text is looked up.
+bool selectsEvent(const Decoder& d, const Event& event) {
   bool app_listed = !d.apps.empty() && std::find(d.apps.begin(), d.apps.end(), event.app) != d.apps.end();
-  bool app_matched = d.app_regex && RE2::PartialMatch(event.app, *d.app_regex);
+  bool app_matched = !app_listed && d.app_regex && RE2::PartialMatch(event.app, *d.app_regex);
   if ((!d.apps.empty() || d.app_regex) && !app_listed && !app_matched) return false;
   for (const auto& f : d.has_fields)
     if (!event.fields.contains(f)) return false;
+  return true;
+}
+
+bool selectsText(const Decoder& d, const std::string& text) {
   if (!d.prefilter.empty() && text.find(d.prefilter) == std::string::npos) return false;
   if (d.prefilter_regex && !RE2::PartialMatch(text, *d.prefilter_regex)) return false;
   return true;
@@ -52,17 +57,18 @@ DecoderSet::DecoderSet(std::vector<Decoder> decoders) : decoders_(std::move(deco
 bool DecoderSet::decode(Event& event) const {
   std::string applied;
   std::vector<re2::StringPiece> groups;
-  std::vector<std::string> touched;
+  std::vector<const std::string*> touched;  // field names this decoder wrote, for its `types`
   std::vector<int> set_hits;
   for (size_t di = 0; di < decoders_.size(); ++di) {
     const Decoder& d = decoders_[di];
+    if (!selectsEvent(d, event)) continue;
     const std::string* text = eventText(event, d.match_field);
     if (text == nullptr) {
       if (!d.patterns.empty() || !d.prefilter.empty() || d.prefilter_regex) continue;
       static const std::string kEmpty;
       text = &kEmpty;
     }
-    if (!selects(d, event, *text)) continue;
+    if (!selectsText(d, *text)) continue;
     const DecoderPattern* hit = nullptr;
     size_t first = 0;
     if (const RE2::Set* set = pattern_sets_[di].get()) {
@@ -94,7 +100,7 @@ bool DecoderSet::decode(Event& event) const {
         if (m.remove_source) event.fields.erase(it);
       }
       event.fields[m.to] = std::move(value);
-      touched.push_back(m.to);
+      touched.push_back(&m.to);
     }
     if (hit != nullptr) {
       // Copied before writing: the text may be a field this decoder overwrites.
@@ -105,19 +111,19 @@ bool DecoderSet::decode(Event& event) const {
       }
       for (auto& [field, value] : values) {
         event.fields[*field] = std::move(value);
-        touched.push_back(*field);
+        touched.push_back(field);
       }
       for (auto it = hit->fields.begin(); it != hit->fields.end(); ++it) {
         event.fields[it.key()] = it.value();
-        touched.push_back(it.key());
+        touched.push_back(&it.key());
       }
     }
     for (auto it = d.fields.begin(); it != d.fields.end(); ++it) {
       event.fields[it.key()] = it.value();
-      touched.push_back(it.key());
+      touched.push_back(&it.key());
     }
     for (const auto& [field, type] : d.types) {
-      if (std::find(touched.begin(), touched.end(), field) == touched.end()) continue;
+      if (std::none_of(touched.begin(), touched.end(), [&](const std::string* t) { return *t == field; })) continue;
       auto it = event.fields.find(field);
       if (it == event.fields.end()) continue;
       if (auto converted = convertField(*it, type)) *it = std::move(*converted);
