@@ -151,5 +151,16 @@ TEST(DetectorRunTest, AnUnreadableRulesDirectoryStopsTheStart) {
       << r.err;
 }
 
+TEST(DetectorRunTest, DisabledItLoadsNoRulesAndRunsTheCollectorAlone) {
+  TempDir dir;
+  auto cfg = dir.write("hinomi.yaml", "data_dir: " + dir.file("data") +
+                                          "\nhttp:\n  listen: 127.0.0.1:0\n"
+                                          "correlator:\n  enabled: false\n  rules: [" + dir.file("missing-rules") + "]\n");
+  ChildProcess hinomi({HINOMI_BINARY, "run", "-c", cfg});
+  ASSERT_TRUE(hinomi.waitForLine("hinomi running.", 30s, /*from_stderr=*/true)) << hinomi.stderrText();
+  stop(hinomi);
+  EXPECT_EQ(hinomi.stderrText().find("Detector started"), std::string::npos) << hinomi.stderrText();
+}
+
 }  // namespace
 }  // namespace hinomi

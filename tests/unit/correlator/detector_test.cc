@@ -314,6 +314,22 @@ TEST(DetectionLoaderTest, LogsRefusedRulesLoadsTheRestAndSetsTheGauges) {
   EXPECT_EQ(m.rules_refused->Value(), 1);
 }
 
+TEST(DetectionLoaderTest, ABrokenDecoderFileIsLoggedAndTheOtherDecodersLoad) {
+  TempDir dir;
+  dir.write("decoders/a_good.yaml", "decoders:\n  - name: good\n    app: [demo]\n    patterns:\n"
+                                    "      - regex: '^user (?P<user_name>\\S+)'\n");
+  dir.write("decoders/b_bad.yaml", "decoders:\n  - name: bad\n    app: [demo]\n    patterns:\n      - regex: '('\n");
+  config::CorrelatorOptions o;
+  o.decoders = {dir.file("decoders")};
+  o.rules = {kSource + "/config/rules"};
+  auto loaded = loadDetection(o, *logging::get("correlator"));
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().toString();
+  EXPECT_EQ(loaded->decoder_errors, 1u);
+  ASSERT_EQ(loaded->set.decoders->size(), 1u);
+  EXPECT_EQ(loaded->set.decoders->decoders()[0].name, "good");
+  EXPECT_EQ(DetectorMetrics::get().decoders_loaded->Value(), 1);
+}
+
 TEST(DetectionLoaderTest, AMissingDirectoryStopsTheStart) {
   TempDir dir;
   config::CorrelatorOptions o;
