@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/load_config.h"
@@ -12,6 +13,8 @@
 #include "common/logging.h"
 #include "common/metrics.h"
 #include "common/time.h"
+#include "correlator/detection_loader.h"
+#include "correlator/detector.h"
 
 namespace hinomi::cli {
 namespace {
@@ -52,6 +55,17 @@ int runAll(const std::string& path, const std::string& data_dir) {
   }
   registerProcessMetrics();
 
+  // Loaded before anything listens, so a rules directory that cannot be read fails the start.
+  std::optional<correlator::LoadedDetection> detection;
+  if (cfg->correlator.enabled) {
+    auto loaded = correlator::loadDetection(cfg->correlator, *logging::get("correlator"));
+    if (!loaded) {
+      log->error("{}", loaded.error().message);
+      return 1;
+    }
+    detection = std::move(*loaded);
+  }
+
   auto bus = bus::openBus(cfg->bus);
   if (!bus) {
     log->error("Cannot open the bus. {}", bus.error().toString());
@@ -62,6 +76,23 @@ int runAll(const std::string& path, const std::string& data_dir) {
       log->error("Cannot create topic. topic={} error={}", *topic, st.error().toString());
       return 1;
     }
+  }
+
+  // Before the collector: events published from its first moment find their consumer (though
+  // none would be lost without it: the group resumes from its committed offsets).
+  std::unique_ptr<correlator::Detector> detector;
+  if (detection) {
+    correlator::DetectorOptions options;
+    options.events_topic = cfg->topics.events;
+    options.incidents_topic = cfg->topics.incidents;
+    options.group = cfg->correlator.group;
+    options.batch_size = size_t(cfg->correlator.batch_size);
+    auto started = correlator::Detector::start(**bus, std::move(options), detection->set);
+    if (!started) {
+      log->error("Cannot start the detector. {}", started.error().toString());
+      return 1;
+    }
+    detector = std::move(*started);
   }
 
   HttpServer http;  // before the collector: its http listeners add their route to it
@@ -83,6 +114,10 @@ int runAll(const std::string& path, const std::string& data_dir) {
   log->info("Shutting down. signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
   (*collector)->stop();  // nothing more is accepted; what is not on the bus yet stays spooled
   collector->reset();
+  // Then the detector: what the collector put on the bus is processed, or left uncommitted for
+  // the next start.
+  if (detector) detector->stop();
+  detector.reset();
   http.stop();
   if (auto st = (*bus)->flush(std::chrono::seconds(30)); !st)
     log->warn("Bus flush incomplete. error={}", st.error().toString());

@@ -12,6 +12,18 @@ Schema<CorrelatorOptions> correlatorSchema() {
              "embedded config's from the working directory. `hinomi decode --decoders DIR` adds more");
   s.textList("rules", &CorrelatorOptions::rules,
              "Directories of Sigma detection rules (*.yml, *.yaml). Relative paths as for decoders");
+  s.boolean("enabled", &CorrelatorOptions::enabled,
+            "`hinomi run` decodes the events of topics.events, matches the rules and publishes incidents "
+            "on topics.incidents (docs/correlator.md); false leaves the events for another process");
+  s.text("group", &CorrelatorOptions::group,
+         "Consumer group of the detector on topics.events: its committed offsets say what was processed, "
+         "so a restart resumes there. Detectors sharing a group share the partitions");
+  s.integer("batch_size", &CorrelatorOptions::batch_size, 1, 100000,
+            "Events polled at once; their offsets are committed after every incident they raised is "
+            "delivered, so a larger batch commits less often and re-processes more after a crash");
+  s.check([](const CorrelatorOptions& o, const YAML::Node& n, Diagnostics& d) {
+    if (o.group.empty()) d.error(n && n.IsMap() && n["group"] ? n["group"] : n, "correlator.group: must not be empty");
+  });
   return s;
 }
 

@@ -1,6 +1,8 @@
 #pragma once
-// Options of the correlator: where its decoders and detection rules are read from.
+// Options of the correlator: where its decoders and detection rules are read from, and how the
+// detection stage of `hinomi run` (correlator/detector.h) consumes the events topic.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,9 @@ namespace hinomi::config {
 struct CorrelatorOptions {
   std::vector<std::string> decoders = {"config/decoders"};  // directories of decoder YAML files
   std::vector<std::string> rules = {"config/rules"};        // directories of Sigma rules
+  bool enabled = true;                                      // `hinomi run` runs the detector
+  std::string group = "hinomi-detector";                    // its consumer group on topics.events
+  int64_t batch_size = 500;                                 // events per poll / commit
 };
 
 Schema<CorrelatorOptions> correlatorSchema();

@@ -4,6 +4,7 @@
 
 #include "common/bus/bus_metrics.h"
 #include "common/http_server.h"
+#include "correlator/detector_metrics.h"
 
 namespace hinomi {
 namespace {
@@ -25,6 +26,7 @@ TEST(MetricsTest, EveryRegisteredMetricFollowsTheConvention) {
   HttpServer server;  // registers the HTTP families
   bus::BusMetrics::forTopic("embedded", "hinomi.events");
   bus::BusMetrics::forTopic("kafka", "hinomi.events");
+  correlator::DetectorMetrics::get().ruleMatches("some-rule");
   auto families = metrics::registry().Collect();
   ASSERT_FALSE(families.empty());
   for (const auto& f : families) {

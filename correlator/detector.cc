@@ -1,0 +1,267 @@
+#include "correlator/detector.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <unordered_map>
+
+#include "common/event.h"
+#include "common/logging.h"
+#include "correlator/detector_metrics.h"
+#include "correlator/incident.h"
+
+namespace hinomi::correlator {
+
+struct Detector::Shared {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  uint64_t committed_events = 0;
+};
+
+namespace {
+
+// The outcomes of one round of publishes; delivery callbacks fill it under Shared::mu.
+struct Round {
+  explicit Round(size_t n) : outcomes(n), pending(n) {}
+  std::vector<bus::Delivery> outcomes;
+  size_t pending;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Detector>> Detector::start(bus::Bus& bus, DetectorOptions options, DetectionSet detection,
+                                                  const Clock& clock) {
+  if (!detection.decoders || !detection.rules)
+    return makeError(ErrorCode::kInvalidArgument, "the detector needs a decoder set and a rule set");
+  if (options.batch_size == 0) return makeError(ErrorCode::kInvalidArgument, "batch_size must be at least 1");
+  auto consumer = bus.subscribe(options.events_topic, options.group);
+  if (!consumer) return tl::unexpected(consumer.error());
+  std::unique_ptr<Detector> d(
+      new Detector(bus, std::move(options), std::move(detection), clock, std::move(*consumer)));
+  d->thread_ = std::thread([raw = d.get()] { raw->run(); });
+  logging::get("correlator")
+      ->info("Detector started. topic={} group={} incidents={} rules={} decoders={}", d->options_.events_topic,
+             d->options_.group, d->options_.incidents_topic, d->detection_.rules->size(),
+             d->detection_.decoders->size());
+  return d;
+}
+
+Detector::Detector(bus::Bus& bus, DetectorOptions options, DetectionSet detection, const Clock& clock,
+                   std::unique_ptr<bus::Consumer> consumer)
+    : bus_(bus),
+      options_(std::move(options)),
+      detection_(std::move(detection)),
+      clock_(clock),
+      consumer_(std::move(consumer)),
+      shared_(std::make_shared<Shared>()) {}
+
+Detector::~Detector() { stop(); }
+
+void Detector::stop() {
+  {
+    std::lock_guard lock(shared_->mu);
+    shared_->stopping = true;
+  }
+  shared_->cv.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool Detector::stopping() const {
+  std::lock_guard lock(shared_->mu);
+  return shared_->stopping;
+}
+
+bool Detector::sleepUnlessStopped(std::chrono::milliseconds d) {
+  std::unique_lock lock(shared_->mu);
+  return !shared_->cv.wait_for(lock, d, [this] { return shared_->stopping; });
+}
+
+uint64_t Detector::committedEvents() const {
+  std::lock_guard lock(shared_->mu);
+  return shared_->committed_events;
+}
+
+bool Detector::waitForCommitted(uint64_t events, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(shared_->mu);
+  return shared_->cv.wait_for(lock, timeout, [&] { return shared_->committed_events >= events; });
+}
+
+bool Detector::warningDue() {
+  int64_t now = clock_.nowMicros();
+  if (now - last_warning_us_ < 1000000) {
+    ++suppressed_warnings_;
+    return false;
+  }
+  last_warning_us_ = now;
+  return true;
+}
+
+void Detector::run() {
+  auto log = logging::get("correlator");
+  auto& m = DetectorMetrics::get();
+  std::map<int32_t, int64_t> uncommitted;  // partition → next offset to read
+  uint64_t uncommitted_events = 0;
+  auto poll_backoff = options_.retry_backoff;
+  while (!stopping()) {
+    auto batch = consumer_->poll(options_.batch_size, options_.poll_timeout);
+    if (!batch) {
+      if (warningDue())
+        log->warn("Cannot poll the events topic; retrying. topic={} error={}", options_.events_topic,
+                  batch.error().toString());
+      if (!sleepUnlessStopped(poll_backoff)) break;
+      poll_backoff = std::min(poll_backoff * 2, options_.max_retry_backoff);
+      continue;
+    }
+    poll_backoff = options_.retry_backoff;
+    if (batch->empty()) {
+      if (!uncommitted.empty()) commit(uncommitted, uncommitted_events);  // a commit that failed before
+      continue;
+    }
+    const auto started = std::chrono::steady_clock::now();
+    std::vector<Outgoing> out;
+    for (const auto& record : *batch) {
+      process(record, out);
+      auto& next = uncommitted[record.partition];
+      next = std::max(next, record.offset + 1);
+    }
+    // Nothing of a batch is committed before all its incidents have their outcome: a stop here
+    // leaves the whole batch to be read again.
+    if (!publishAll(out)) {
+      log->info("Stopping with a batch not fully published; it stays uncommitted. events={} incidents={}",
+                batch->size(), out.size());
+      break;
+    }
+    uncommitted_events += batch->size();
+    commit(uncommitted, uncommitted_events);
+    m.batch_duration->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
+  consumer_->close();
+  if (suppressed_warnings_ > 0) log->info("Detector stopped. suppressed_warnings={}", suppressed_warnings_);
+  else log->info("Detector stopped.");
+}
+
+void Detector::process(const bus::Record& record, std::vector<Outgoing>& out) {
+  auto& m = DetectorMetrics::get();
+  m.events->Increment();
+  auto event = eventFromJson(record.value);
+  if (!event) {
+    m.invalid->Increment();
+    // The reason names the broken field, never the payload (it may hold secrets).
+    if (warningDue())
+      logging::get("correlator")
+          ->warn("Skipping a record that is not an event. topic={} partition={} offset={} error={}",
+                 record.topic, record.partition, record.offset, event.error().message);
+    return;
+  }
+  // The collector publishes parsed, undecoded events: the decoders run here, as parseAndDecode
+  // does after parsing. An event that arrives decoded already (replayed) is not decoded twice.
+  if (event->decoder.empty()) {
+    if (detection_.decoders->decode(*event)) m.decoded->Increment();
+  } else {
+    m.decoded->Increment();
+  }
+  if (event->ingest_ts_us > 0) m.event_lag->Set(double(clock_.nowMicros() - event->ingest_ts_us) / 1e6);
+  for (const rules::Rule* rule : detection_.rules->match(*event)) {
+    m.ruleMatches(rule->id).Increment();
+    auto incident = incidentFromEvent(rule->id, rule->title, rule->level, rule->tags, *event);
+    // Keyed by the incident id: a re-emitted incident lands in the partition of its first copy,
+    // so a consumer de-duplicating per partition sees both; incidents carry their own times and
+    // need no per-tenant order, and one busy tenant does not load one partition.
+    out.push_back(Outgoing{incident.id, toJson(incident)});
+  }
+}
+
+bool Detector::publishAll(const std::vector<Outgoing>& out) {
+  auto log = logging::get("correlator");
+  auto& m = DetectorMetrics::get();
+  std::vector<size_t> todo(out.size());
+  for (size_t i = 0; i < todo.size(); ++i) todo[i] = i;
+  auto backoff = options_.retry_backoff;
+  while (!todo.empty()) {
+    auto round = std::make_shared<Round>(todo.size());
+    for (size_t k = 0; k < todo.size(); ++k) {
+      const Outgoing& o = out[todo[k]];
+      auto st = bus_.publish(options_.incidents_topic, o.key, o.value,
+                             [shared = shared_, round, k](const bus::Delivery& d) {
+                               {
+                                 std::lock_guard lock(shared->mu);
+                                 round->outcomes[k] = d;
+                                 --round->pending;
+                               }
+                               shared->cv.notify_all();
+                             });
+      if (!st) {  // not queued, the callback will not run: a full queue is retried, the rest refused
+        std::lock_guard lock(shared_->mu);
+        round->outcomes[k].outcome = st.error().code == ErrorCode::kUnavailable ? bus::DeliveryOutcome::kRetry
+                                                                                : bus::DeliveryOutcome::kRejected;
+        round->outcomes[k].error = st.error().toString();
+        --round->pending;
+      }
+    }
+    {
+      std::unique_lock lock(shared_->mu);
+      shared_->cv.wait(lock, [&] { return round->pending == 0 || shared_->stopping; });
+      if (round->pending > 0)
+        shared_->cv.wait_for(lock, options_.stop_grace, [&] { return round->pending == 0; });
+      if (round->pending > 0) return false;
+    }
+    std::vector<size_t> again;
+    std::string last_error;
+    for (size_t k = 0; k < todo.size(); ++k) {
+      const auto& d = round->outcomes[k];
+      switch (d.outcome) {
+        case bus::DeliveryOutcome::kDelivered:
+          m.published->Increment();
+          break;
+        case bus::DeliveryOutcome::kRetry:
+          m.retries->Increment();
+          again.push_back(todo[k]);
+          last_error = d.error;
+          break;
+        case bus::DeliveryOutcome::kRejected:
+          m.rejected->Increment();
+          log->error("The bus rejected an incident; it is lost. topic={} incident={} error={}",
+                     options_.incidents_topic, out[todo[k]].key, d.error);
+          break;
+      }
+    }
+    if (again.empty()) return true;
+    if (warningDue())
+      log->warn("Incidents not delivered; re-sending. topic={} incidents={} backoff_ms={} error={}",
+                options_.incidents_topic, again.size(), backoff.count(), last_error);
+    if (!sleepUnlessStopped(backoff)) return false;
+    backoff = std::min(backoff * 2, options_.max_retry_backoff);
+    todo = std::move(again);
+  }
+  return true;
+}
+
+void Detector::commit(std::map<int32_t, int64_t>& offsets, uint64_t& events) {
+  std::vector<bus::PartitionOffset> list;
+  list.reserve(offsets.size());
+  for (const auto& [partition, offset] : offsets) list.push_back({partition, offset});
+  if (auto st = consumer_->commit(list); !st) {
+    DetectorMetrics::get().commit_failures->Increment();
+    // Kept for the next try, except partitions a rebalance took away (their new owner reads
+    // them again from the last commit: duplicates with the same ids, nothing lost).
+    auto assigned = consumer_->assignment();
+    std::erase_if(offsets, [&](const auto& po) {
+      return std::find(assigned.begin(), assigned.end(), po.first) == assigned.end();
+    });
+    if (warningDue())
+      logging::get("correlator")
+          ->warn("Cannot commit the detector's offsets; will retry. topic={} group={} error={}",
+                 options_.events_topic, options_.group, st.error().toString());
+    return;
+  }
+  {
+    std::lock_guard lock(shared_->mu);
+    shared_->committed_events += events;
+  }
+  shared_->cv.notify_all();
+  offsets.clear();
+  events = 0;
+}
+
+}  // namespace hinomi::correlator

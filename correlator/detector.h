@@ -1,0 +1,97 @@
+#pragma once
+// The detection stage of `hinomi run`: a consumer group on the events topic that decodes every
+// event, matches the rule set and publishes one incident per matching rule on the incidents
+// topic (docs/correlator.md).
+//
+// At least once: a batch's offsets are committed only after every incident it raised has its
+// delivery outcome (delivered, or rejected and counted), and incident ids are deterministic (rule,
+// tenant, event id). A crash or stop mid-batch leaves the batch uncommitted; the next start reads
+// it again and re-emits only incidents with the same ids, which consumers de-duplicate.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/bus/bus.h"
+#include "common/result.h"
+#include "common/time.h"
+#include "correlator/decoders/decoder_set.h"
+#include "correlator/rules/rule_set.h"
+
+namespace hinomi::correlator {
+
+struct DetectorOptions {
+  std::string events_topic = "hinomi.events";
+  std::string incidents_topic = "hinomi.incidents";
+  std::string group = "hinomi-detector";
+  size_t batch_size = 500;
+  std::chrono::milliseconds poll_timeout{200};  // also bounds how long stop() waits for a poll
+  std::chrono::milliseconds retry_backoff{100};  // before the first re-publish after kRetry; doubles
+  std::chrono::milliseconds max_retry_backoff{5000};
+  // On stop, how long incidents already handed to the bus may take to report delivered, so a
+  // clean stop commits its last batch instead of leaving it to be re-emitted.
+  std::chrono::milliseconds stop_grace{2000};
+};
+
+// What the detector applies; compiled once at load and shared read-only.
+struct DetectionSet {
+  std::shared_ptr<const DecoderSet> decoders;
+  std::shared_ptr<const rules::RuleSet> rules;
+};
+
+class Detector {
+ public:
+  // Subscribes `options.group` to the events topic and starts the detector's thread. `bus` and
+  // `clock` outlive the detector.
+  [[nodiscard]] static Result<std::unique_ptr<Detector>> start(bus::Bus& bus, DetectorOptions options,
+                                                               DetectionSet detection,
+                                                               const Clock& clock = SystemClock::instance());
+  ~Detector();  // stop()
+  Detector(const Detector&) = delete;
+  Detector& operator=(const Detector&) = delete;
+
+  // Finishes the batch in hand if its incidents are all delivered and commits it, else abandons
+  // it uncommitted; then leaves the group and joins the thread. Idempotent.
+  void stop();
+
+  // Events whose offsets this detector committed; waits (at most `timeout`) until there are at
+  // least `events`. For tests and callers that must know a batch is done.
+  bool waitForCommitted(uint64_t events, std::chrono::milliseconds timeout);
+  uint64_t committedEvents() const;
+
+ private:
+  struct Shared;  // state the delivery callbacks share with the thread (they may outlive it)
+  struct Outgoing {
+    std::string key;  // the incident id
+    std::string value;  // the incident's JSON
+  };
+
+  Detector(bus::Bus& bus, DetectorOptions options, DetectionSet detection, const Clock& clock,
+           std::unique_ptr<bus::Consumer> consumer);
+  void run();
+  void process(const bus::Record& record, std::vector<Outgoing>& out);
+  // Publishes every incident until each is delivered or rejected; false when stop() came first.
+  bool publishAll(const std::vector<Outgoing>& out);
+  // Commits `offsets`; they are kept for the next try when it fails.
+  void commit(std::map<int32_t, int64_t>& offsets, uint64_t& events);
+  bool sleepUnlessStopped(std::chrono::milliseconds d);
+  bool stopping() const;
+  bool warningDue();  // at most one per-record warning a second
+
+  bus::Bus& bus_;
+  const DetectorOptions options_;
+  const DetectionSet detection_;
+  const Clock& clock_;
+  std::unique_ptr<bus::Consumer> consumer_;
+  std::shared_ptr<Shared> shared_;
+  int64_t last_warning_us_ = 0;  // rate-limits per-record warnings (thread only)
+  uint64_t suppressed_warnings_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace hinomi::correlator

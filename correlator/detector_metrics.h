@@ -1,0 +1,35 @@
+#pragma once
+// Metrics of the detection stage (correlator/detector.h), registered once per process. Label
+// values come from configuration only: the rule id of rule_matches_total.
+
+#include <string>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+
+namespace hinomi::correlator {
+
+struct DetectorMetrics {
+  prometheus::Counter* events = nullptr;               // hinomi_correlator_events_total
+  prometheus::Counter* invalid = nullptr;              // hinomi_correlator_events_invalid_total
+  prometheus::Counter* decoded = nullptr;              // hinomi_correlator_events_decoded_total
+  prometheus::Family<prometheus::Counter>* rule_matches = nullptr;  // hinomi_correlator_rule_matches_total{rule}
+  prometheus::Counter* published = nullptr;            // hinomi_correlator_incidents_published_total
+  prometheus::Counter* rejected = nullptr;             // hinomi_correlator_incidents_rejected_total
+  prometheus::Counter* retries = nullptr;              // hinomi_correlator_incident_retries_total
+  prometheus::Counter* commit_failures = nullptr;      // hinomi_correlator_commit_failures_total
+  prometheus::Histogram* batch_duration = nullptr;     // hinomi_correlator_batch_duration_seconds
+  prometheus::Gauge* event_lag = nullptr;              // hinomi_correlator_event_lag_seconds
+  prometheus::Gauge* decoders_loaded = nullptr;        // hinomi_correlator_decoders_loaded
+  prometheus::Gauge* rules_loaded = nullptr;           // hinomi_correlator_rules_loaded
+  prometheus::Gauge* rules_refused = nullptr;          // hinomi_correlator_rules_refused
+
+  // The process's series, registered on first use; thread-safe.
+  static DetectorMetrics& get();
+  // hinomi_correlator_rule_matches_total{rule=`rule_id`}; the reference lives as long as the process.
+  prometheus::Counter& ruleMatches(const std::string& rule_id) { return rule_matches->Add({{"rule", rule_id}}); }
+};
+
+}  // namespace hinomi::correlator
