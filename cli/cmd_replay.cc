@@ -34,6 +34,7 @@ struct ReplayArgs {
   std::vector<std::string> decoder_dirs;
   std::string events_out;
   std::string now;
+  bool strict = false;
   std::vector<std::string> inputs;
 };
 
@@ -130,13 +131,18 @@ int runReplay(const ReplayArgs& args) {
   std::vector<std::string> rule_paths;
   if (!args.config.empty() || args.rule_dirs.empty()) rule_paths = cfg->correlator.rules;
   rule_paths.insert(rule_paths.end(), args.rule_dirs.begin(), args.rule_dirs.end());
+  // As `hinomi run` does, refused rules are reported and the others replay: a checkout of a public
+  // Sigma repository always holds some rules hinomi refuses. --strict refuses to start instead.
   auto rules = rules::loadRules(rule_paths);
-  if (!rules.errors.empty() || !rules.set) {
-    for (const auto& e : rules.errors) std::cerr << located(e) << "\n";
+  for (const auto& e : rules.errors) std::cerr << located(e) << "\n";
+  if (!rules.set || (args.strict && !rules.errors.empty())) {
     std::cerr << rules.errors.size() << (rules.errors.size() == 1 ? " error" : " errors") << " in the rules ("
               << rules.refused << " refused)\n";
     return 2;
   }
+  if (!rules.errors.empty())
+    std::cerr << rules.errors.size() << (rules.errors.size() == 1 ? " error" : " errors") << " in the rules: "
+              << rules.refused << " refused, replaying with the " << rules.set->size() << " that loaded\n";
 
   std::optional<int64_t> fixed_now;
   if (!args.now.empty()) {
@@ -280,6 +286,7 @@ void addReplayCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--now", args->now,
                   "RFC 3339 time the year of year-less syslog timestamps is inferred from (default: each file's "
                   "modification time; stdin: the current time)");
+  cmd->add_flag("--strict", args->strict, "Exit 2 when any rule is refused, instead of replaying with the others");
   cmd->add_option("logfile", args->inputs, "Log files (plain or .gz); - reads stdin")->required();
   cmd->callback([args, &exit_code] { exit_code = runReplay(*args); });
 }

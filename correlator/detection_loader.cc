@@ -8,6 +8,7 @@
 #include "correlator/rules/rule_loader.h"
 
 namespace hinomi::correlator {
+namespace fs = std::filesystem;
 namespace {
 
 std::string located(const Error& e, const char* kind) {
@@ -18,7 +19,6 @@ std::string located(const Error& e, const char* kind) {
 
 // Why `path` (a decoder directory, or a rule directory or file) cannot be read; empty when it can.
 std::string unreadable(const std::string& path, bool file_allowed) {
-  namespace fs = std::filesystem;
   std::error_code ec;
   auto st = fs::status(path, ec);
   if (ec || !fs::exists(st)) return "no such directory";
@@ -39,7 +39,14 @@ Result<LoadedDetection> loadDetection(const config::CorrelatorOptions& options, 
     if (auto why = unreadable(d, false); !why.empty()) fatal += "\n  correlator.decoders: " + d + ": " + why;
   for (const auto& r : options.rules)
     if (auto why = unreadable(r, true); !why.empty()) fatal += "\n  correlator.rules: " + r + ": " + why;
-  if (!fatal.empty()) return makeError(ErrorCode::kConfig, "Cannot read the correlator's directories:" + fatal);
+  if (!fatal.empty()) {
+    std::error_code ec;
+    fatal += "\n  (relative paths not written in a config file are taken from the working directory, " +
+             fs::current_path(ec).string() +
+             ": run from the repository or install root, set correlator.decoders and correlator.rules in the "
+             "file given with -c, or set correlator.enabled: false)";
+    return makeError(ErrorCode::kConfig, "Cannot read the correlator's directories:" + fatal);
+  }
 
   LoadedDetection out;
   auto decoders = loadDecoderDirectories(options.decoders);

@@ -181,17 +181,23 @@ TEST(ReplayTest, UnreadableInputExitsOne) {
   EXPECT_NE(r.err.find("missing.log: cannot read: No such file or directory"), std::string::npos) << r.err;
 }
 
-TEST(ReplayTest, BadRulesExitTwoWithLocations) {
+TEST(ReplayTest, RefusedRulesAreReportedAndTheOthersReplay) {
   TempDir dir;
   auto cfg = writeConfig(dir);
   std::filesystem::create_directory(dir.path() / "bad");
   auto bad = dir.write("bad/x.yml", "title: x\nid: 1\nlogsource: {product: linux}\ndetection:\n  sel: {a|nosuch: b}\n"
                                     "  condition: sel\nlevel: low\n");
   auto r = runProgram({HINOMI_BINARY, "replay", "-c", cfg, "--rules", (dir.path() / "bad").string(), kOpenSsh});
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.out, "");
-  EXPECT_NE(r.err.find(bad + ":"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find(": error: "), std::string::npos) << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find(bad + ":5:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("1 refused, replaying with the"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("\"rule_id\":"), std::string::npos);  // the config's rules still raise incidents
+
+  auto strict = runProgram({HINOMI_BINARY, "replay", "--strict", "-c", cfg, "--rules", (dir.path() / "bad").string(), kOpenSsh});
+  EXPECT_EQ(strict.exit_code, 2);
+  EXPECT_EQ(strict.out, "");
+  EXPECT_NE(strict.err.find(bad + ":5:"), std::string::npos) << strict.err;
+  EXPECT_NE(strict.err.find(": error: "), std::string::npos) << strict.err;
 }
 
 }  // namespace
