@@ -8,6 +8,7 @@
 #include "collector/parsers/parser_factory.h"
 #include "common/time.h"
 #include "correlator/decoders/decoder_loader.h"
+#include "correlator/enrich/zone_enricher.h"
 #include "correlator/line_decoder.h"
 
 namespace hinomi::cli {
@@ -17,6 +18,7 @@ struct DecodeArgs {
   std::string config;
   std::vector<std::string> decoder_dirs;
   std::string input = "-";
+  std::string tenant = "default";
 };
 
 int runDecode(const DecodeArgs& args) {
@@ -30,6 +32,8 @@ int runDecode(const DecodeArgs& args) {
               << " in the decoders\n";
     return 2;
   }
+  auto tenants = loadTenantPoliciesOrReport(*cfg);
+  if (!tenants) return 2;
 
   std::ifstream file;
   if (args.input != "-") {
@@ -50,9 +54,10 @@ int runDecode(const DecodeArgs& args) {
     ctx.peer = "127.0.0.1";
     event.id = newEventId(ctx.ingest_ts_us);
     event.ingest_ts_us = ctx.ingest_ts_us;
-    event.tenant = "default";
+    event.tenant = args.tenant;
     event.listener = "decode";
     correlator::parseAndDecode(line, *parser, ctx, load.set, event);
+    correlator::enrichZones(*tenants, event);
     out.clear();
     appendJson(event, out);
     out.push_back('\n');
@@ -70,6 +75,8 @@ void addDecodeCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("-c,--config", args->config, "Configuration file (default: the embedded config/hinomi.yaml)");
   cmd->add_option("--decoders", args->decoder_dirs, "Another directory of decoder files (repeatable)")
       ->allow_extra_args(false);  // one directory per --decoders, so a following - stays the input
+  cmd->add_option("--tenant", args->tenant,
+                  "Tenant id the events get, which picks the tenant policy for zone enrichment (default: default)");
   cmd->add_option("logfile", args->input, "Lines to decode; - (the default) reads stdin");
   cmd->callback([args, &exit_code] { exit_code = runDecode(*args); });
 }

@@ -21,6 +21,7 @@
 #include "collector/parsers/parser_factory.h"
 #include "common/time.h"
 #include "correlator/decoders/decoder_loader.h"
+#include "correlator/enrich/zone_enricher.h"
 #include "correlator/incident.h"
 #include "correlator/line_decoder.h"
 #include "correlator/rules/rule_loader.h"
@@ -35,6 +36,7 @@ struct ReplayArgs {
   std::string events_out;
   std::string now;
   bool strict = false;
+  std::string tenant = "default";
   std::vector<std::string> inputs;
 };
 
@@ -127,6 +129,8 @@ int runReplay(const ReplayArgs& args) {
               << (decoders.errors.size() == 1 ? " error" : " errors") << " in the decoders\n";
     return 2;
   }
+  auto tenants = loadTenantPoliciesOrReport(*cfg);
+  if (!tenants) return 2;
   // As in `rules lint`: the config's rule directories, then --rules; with only --rules and no -c, just those.
   std::vector<std::string> rule_paths;
   if (!args.config.empty() || args.rule_dirs.empty()) rule_paths = cfg->correlator.rules;
@@ -209,9 +213,10 @@ int runReplay(const ReplayArgs& args) {
       id_key += std::to_string(line_no);
       event.id = correlator::stableUuid(id_key);
       event.ingest_ts_us = previous_ts;
-      event.tenant = "default";
+      event.tenant = args.tenant;
       event.listener = "replay";
       correlator::parseAndDecode(line, *parser, ctx, decoders.set, event);
+      correlator::enrichZones(*tenants, event);
       previous_ts = event.ts_us;
       if (event.malformed()) ++malformed;
       if (!event.decoder.empty()) ++decoded;
@@ -287,6 +292,8 @@ void addReplayCommand(CLI::App& app, int& exit_code) {
                   "RFC 3339 time the year of year-less syslog timestamps is inferred from (default: each file's "
                   "modification time; stdin: the current time)");
   cmd->add_flag("--strict", args->strict, "Exit 2 when any rule is refused, instead of replaying with the others");
+  cmd->add_option("--tenant", args->tenant,
+                  "Tenant id every event gets, which picks the tenant policy for zone enrichment (default: default)");
   cmd->add_option("logfile", args->inputs, "Log files (plain or .gz); - reads stdin")->required();
   cmd->callback([args, &exit_code] { exit_code = runReplay(*args); });
 }

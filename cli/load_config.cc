@@ -21,4 +21,14 @@ std::optional<config::HinomiConfig> loadConfigOrReport(const std::string& path, 
   return cfg;
 }
 
+std::optional<correlator::TenantPolicies> loadTenantPoliciesOrReport(const config::HinomiConfig& cfg) {
+  auto load = correlator::loadTenantDirectories(cfg.tenants, /*missing_ok=*/!cfg.tenants_in_file);
+  if (!load.ok()) {
+    std::cerr << load.errorText() << load.errors.size() << (load.errors.size() == 1 ? " error" : " errors")
+              << " in the tenant policies\n";
+    return std::nullopt;
+  }
+  return std::move(load.policies);
+}
+
 }  // namespace hinomi::cli

@@ -98,6 +98,11 @@ Schema<HinomiConfig> rootSchema() {
   s.section("topics", &HinomiConfig::topics, topicsSchema(), "Topic names");
   s.section("collector", &HinomiConfig::collector, collectorSchema(), "Listeners and the spool");
   s.section("correlator", &HinomiConfig::correlator, correlatorSchema(), "Decoders and detection rules");
+  s.textList("tenants", &HinomiConfig::tenants,
+             "Directories of tenant policy files (*.yaml, one tenant per file; docs/policy.md): each "
+             "tenant's zones and allowed zone pairs, from which events get source.zone, "
+             "destination.zone and flow.allowed. Relative paths as for correlator.decoders; the "
+             "default directory may be absent (no enrichment), one named here must exist");
   return s;
 }
 }  // namespace
@@ -114,7 +119,15 @@ HinomiConfig loadConfigText(const std::string& text, Diagnostics& diag, const st
   }
   rootSchema().load(root, cfg, diag);
   const YAML::Node& top = root;
-  if (top.IsMap()) resolveCorrelatorPaths(cfg.correlator, top["correlator"], base_dir);
+  if (top.IsMap()) {
+    resolveCorrelatorPaths(cfg.correlator, top["correlator"], base_dir);
+    if (top["tenants"]) {
+      cfg.tenants_in_file = true;
+      if (!base_dir.empty())
+        for (auto& d : cfg.tenants)
+          if (!d.empty() && std::filesystem::path(d).is_relative()) d = (std::filesystem::path(base_dir) / d).string();
+    }
+  }
   cfg.bus.embedded.default_partitions = cfg.bus.default_partitions;
   cfg.bus.kafka.librdkafka = cfg.bus.librdkafka;
   cfg.bus.embedded.path = cfg.embeddedBusPath();

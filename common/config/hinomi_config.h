@@ -47,6 +47,11 @@ struct HinomiConfig {
   TopicNames topics;
   CollectorOptions collector;
   CorrelatorOptions correlator;
+  // Directories of tenant policy files (docs/policy.md), for zone enrichment.
+  std::vector<std::string> tenants = {"config/tenants"};
+  // Whether the file named `tenants` itself: a directory it names must exist, while the default
+  // one may be absent (then no tenant has a policy and nothing is enriched).
+  bool tenants_in_file = false;
 
   std::string embeddedBusPath() const { return data_dir + "/bus"; }
   std::string spoolPath() const { return data_dir + "/spool"; }
@@ -54,8 +59,8 @@ struct HinomiConfig {
 };
 
 // Loads YAML text; `file` names it in errors. Every problem is in `diag`; the config is only
-// usable when diag.ok(). Relative correlator paths in the text are taken from `base_dir` (empty:
-// the working directory).
+// usable when diag.ok(). Relative correlator and tenants paths in the text are taken from
+// `base_dir` (empty: the working directory).
 HinomiConfig loadConfigText(const std::string& text, Diagnostics& diag, const std::string& base_dir = "");
 // Loads a file (a missing or unreadable file is one error at 1:1).
 HinomiConfig loadConfigFile(const std::string& path, Diagnostics& diag);

@@ -158,11 +158,19 @@ TEST(RuleSetTest, ShippedRulesMatchTheirEventsAndNotTheNearMisses) {
   EXPECT_EQ(ids("sudo", "alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/apt update"),
             S{"Command Run as root through sudo"});
   std::string zone = "Allowed Traffic from the Internet Zone into the LGWAN or My Number Zone";
-  EXPECT_EQ(ids("fortigate", "", {{"source.zone", "internet"}, {"destination.zone", "LGWAN"}, {"flow.allowed", true}}),
+  // flow.allowed is the tenant policy's verdict (docs/policy.md); event.outcome the firewall's.
+  EXPECT_EQ(ids("fortigate", "", {{"source.zone", "internet"}, {"destination.zone", "LGWAN"}, {"flow.allowed", false},
+                                  {"event.outcome", "success"}}),
             S{zone});
-  EXPECT_EQ(ids("fortigate", "", {{"source.zone", "internet"}, {"destination.zone", "lgwan"}, {"flow.allowed", false}}),
-            S{});
-  EXPECT_EQ(ids("fortigate", "", {{"source.zone", "lgwan"}, {"destination.zone", "mynumber"}, {"flow.allowed", true}}),
+  EXPECT_EQ(ids("fortigate", "", {{"source.zone", "internet"}, {"destination.zone", "mynumber"}, {"flow.allowed", false}}),
+            S{zone});
+  EXPECT_EQ(ids("fortigate", "", {{"source.zone", "internet"}, {"destination.zone", "lgwan"}, {"flow.allowed", true},
+                                  {"event.outcome", "success"}}),
+            S{});  // the policy allows it (e.g. through the screen-transfer host)
+  EXPECT_EQ(ids("fortigate", "", {{"source.zone", "internet"}, {"destination.zone", "lgwan"}, {"flow.allowed", false},
+                                  {"event.outcome", "failure"}}),
+            S{});  // the firewall denied it
+  EXPECT_EQ(ids("fortigate", "", {{"source.zone", "lgwan"}, {"destination.zone", "mynumber"}, {"flow.allowed", false}}),
             S{});
 }
 
