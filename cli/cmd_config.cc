@@ -24,7 +24,7 @@ void addConfigCommand(CLI::App& app, int& exit_code) {
   check->add_option("-c,--config", *path, "Configuration file (default: the embedded config/hinomi.yaml)");
   check->callback([path, &exit_code] {
     auto cfg = loadConfigOrReport(*path, "");
-    if (!cfg) {
+    if (!cfg || !loadTenantPoliciesOrReport(*cfg)) {  // the tenant policies it names are checked too
       exit_code = 1;
       return;
     }

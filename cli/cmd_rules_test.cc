@@ -59,8 +59,12 @@ int runRulesTest(const RulesTestArgs& args) {
   for (const auto& e : loaded.errors) std::cout << located(e) << "\n";
   if (!loaded.set) return 2;
 
+  auto tenants = loadTenantPoliciesOrReport(*cfg);  // fixtures see the zone fields replay and run see
+  if (!tenants) return 2;
+
   auto fixtures = rules::loadFixtures(paths);
-  auto run = rules::runFixtures(fixtures.fixtures, *loaded.set, decoders.set, SystemClock::instance().nowMicros());
+  auto run = rules::runFixtures(fixtures.fixtures, *loaded.set, decoders.set, SystemClock::instance().nowMicros(),
+                                &*tenants);
   for (const auto& e : fixtures.errors) std::cout << located(e) << "\n";
   for (const auto& e : run.errors) std::cout << located(e) << "\n";
   for (const auto& c : run.cases)

@@ -64,6 +64,10 @@ int runAll(const std::string& path, const std::string& data_dir) {
       return 1;
     }
     detection = std::move(*loaded);
+    // Tenant policies are the organisation's own configuration: a bad one refuses the start.
+    auto tenants = loadTenantPoliciesOrReport(*cfg);
+    if (!tenants) return 2;
+    detection->set.tenants = std::make_shared<const correlator::TenantPolicies>(std::move(*tenants));
   }
 
   auto bus = bus::openBus(cfg->bus);

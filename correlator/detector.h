@@ -21,6 +21,7 @@
 #include "common/result.h"
 #include "common/time.h"
 #include "correlator/decoders/decoder_set.h"
+#include "correlator/enrich/tenant_policy.h"
 #include "correlator/rules/rule_set.h"
 
 namespace hinomi::correlator {
@@ -42,6 +43,7 @@ struct DetectorOptions {
 struct DetectionSet {
   std::shared_ptr<const DecoderSet> decoders;
   std::shared_ptr<const rules::RuleSet> rules;
+  std::shared_ptr<const TenantPolicies> tenants;  // zone enrichment after decoding; null: none
 };
 
 class Detector {

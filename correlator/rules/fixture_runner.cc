@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "collector/parsers/parser_factory.h"
+#include "correlator/enrich/zone_enricher.h"
 #include "correlator/incident.h"
 #include "correlator/line_decoder.h"
 
@@ -25,7 +26,8 @@ std::string caseEventId(const Location& at) {
 }  // namespace
 
 FixtureRun runFixtures(const std::vector<RuleFixture>& fixtures, const RuleSet& rules,
-                       const correlator::DecoderSet& decoders, int64_t now_us) {
+                       const correlator::DecoderSet& decoders, int64_t now_us,
+                       const correlator::TenantPolicies* tenants) {
   FixtureRun out;
   std::map<std::string, const Rule*> by_id;
   for (const auto& r : rules.rules()) by_id.emplace(r.id, &r);
@@ -59,6 +61,7 @@ FixtureRun runFixtures(const std::vector<RuleFixture>& fixtures, const RuleSet& 
       if (result.event.id.empty()) result.event.id = caseEventId(c.location);
       if (result.event.tenant.empty()) result.event.tenant = fixture.tenant;
       if (result.event.listener.empty()) result.event.listener = "fixture";
+      if (tenants) correlator::enrichZones(*tenants, result.event);  // as replay and run do
       auto matched = rules.match(result.event);
       result.fired = std::any_of(matched.begin(), matched.end(), [&](const Rule* r) { return r == result.rule; });
       ++(result.passed() ? out.passed : out.failed);

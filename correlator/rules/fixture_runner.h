@@ -9,6 +9,7 @@
 #include "common/event.h"
 #include "common/result.h"
 #include "correlator/decoders/decoder_set.h"
+#include "correlator/enrich/tenant_policy.h"
 #include "correlator/rules/rule_fixtures.h"
 #include "correlator/rules/rule_set.h"
 
@@ -33,6 +34,7 @@ struct FixtureRun {
 
 // `now_us` is the ingest time of line cases (and the year reference of year-less timestamps).
 FixtureRun runFixtures(const std::vector<RuleFixture>& fixtures, const RuleSet& rules,
-                       const correlator::DecoderSet& decoders, int64_t now_us);
+                       const correlator::DecoderSet& decoders, int64_t now_us,
+                       const correlator::TenantPolicies* tenants = nullptr);
 
 }  // namespace hinomi::rules

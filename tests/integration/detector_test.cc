@@ -151,6 +151,17 @@ TEST(DetectorRunTest, AnUnreadableRulesDirectoryStopsTheStart) {
       << r.err;
 }
 
+TEST(DetectorRunTest, ABadTenantPolicyStopsTheStartWithItsLocation) {
+  TempDir dir;
+  dir.write("tenants/katsuragi.yaml", "tenant: katsuragi\nmodel: three-tier\nzones:\n  - {name: lgwan, cidrs: [10.20.0.0/99]}\n");
+  auto cfg = dir.write("hinomi.yaml", "data_dir: " + dir.file("data") + "\nhttp:\n  listen: 127.0.0.1:0\n" +
+                                          "correlator:\n  decoders: [" + kSource + "/config/decoders]\n  rules: [" +
+                                          kSource + "/config/rules]\ntenants: [" + dir.file("tenants") + "]\n");
+  auto r = runProgram({HINOMI_BINARY, "run", "-c", cfg});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(dir.file("tenants/katsuragi.yaml") + ":4:"), std::string::npos) << r.err;
+}
+
 TEST(DetectorRunTest, DisabledItLoadsNoRulesAndRunsTheCollectorAlone) {
   TempDir dir;
   auto cfg = dir.write("hinomi.yaml", "data_dir: " + dir.file("data") +

@@ -130,6 +130,26 @@ TEST(ZonesTest, DecodeShowsTheZoneFields) {
   for (const auto& e : events(plain.out)) EXPECT_FALSE(e.fields.contains("source.zone")) << e.fields.dump();
 }
 
+TEST(ZonesTest, RuleFixturesSeeTheZoneFieldsOfTheirTenant) {
+  ZoneFixture s;
+  std::string forbidden = traffic("10.20.7.7", "10.30.0.8", "accept");
+  std::string via_gateway = traffic("10.20.5.10", "10.30.0.8", "accept");
+  forbidden.pop_back();
+  via_gateway.pop_back();
+  s.dir.write("rules/tests/lgwan_egress.yaml", "rule: " + kRuleId + "\ntenant: katsuragi\nfire:\n  - line: '" +
+                                                  forbidden + "'\nno_fire:\n  - line: '" + via_gateway + "'\n");
+  auto r = runProgram({HINOMI_BINARY, "rules", "test", "-c", s.config});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("2 passed, 0 failed"), std::string::npos) << r.out;
+
+  // The same cases as a tenant without a policy: no zones, so the positive case fails.
+  s.dir.write("rules/tests/lgwan_egress.yaml", "rule: " + kRuleId + "\ntenant: default\nfire:\n  - line: '" +
+                                                  forbidden + "'\n");
+  auto other = runProgram({HINOMI_BINARY, "rules", "test", "-c", s.config});
+  EXPECT_EQ(other.exit_code, 1) << other.out;
+  EXPECT_NE(other.out.find("0 passed, 1 failed"), std::string::npos) << other.out;
+}
+
 TEST(ZonesTest, PolicyErrorsAreLocatedAndRefuseToStart) {
   ZoneFixture s;
   s.dir.write("tenants/bad.yaml", "tenant: kasama\nmodel: two-tier\nzones:\n  - {name: a, cidrs: [10.0.0.0/33]}\n");
@@ -143,6 +163,14 @@ TEST(ZonesTest, PolicyErrorsAreLocatedAndRefuseToStart) {
     EXPECT_NE(r.err.find("1 error in the tenant policies"), std::string::npos) << r.err;
     EXPECT_EQ(r.out, "");
   }
+
+  // `config check` reads the policies too, and `rules test` refuses to run without them.
+  auto check = runProgram({HINOMI_BINARY, "config", "check", "-c", s.config});
+  EXPECT_EQ(check.exit_code, 1);
+  EXPECT_NE(check.err.find("bad.yaml:4:23: error:"), std::string::npos) << check.err;
+  auto test = runProgram({HINOMI_BINARY, "rules", "test", "-c", s.config});
+  EXPECT_EQ(test.exit_code, 2);
+  EXPECT_NE(test.err.find("bad.yaml:4:23: error:"), std::string::npos) << test.err;
 
   // A tenants directory the config names must exist.
   auto cfg = s.dir.write("missing.yaml", "correlator:\n  decoders: [" + kSource + "/config/decoders]\n  rules: [rules]\n"

@@ -191,6 +191,31 @@ TEST_F(DetectorTest, RaisesOneIncidentCommitsAndDoesNotReprocessAfterRestart) {
   EXPECT_EQ(second->fields.value("user.name", ""), "admin");
 }
 
+TEST_F(DetectorTest, EnrichesWithTheTenantPolicyBeforeMatching) {
+  TenantPolicyLoader loader;
+  loader.addText("tenant: katsuragi\nmodel: three-tier\nzones:\n"
+                 "  - {name: lgwan, cidrs: [10.20.0.0/16]}\n"
+                 "  - {name: internet, cidrs: [203.0.113.0/24]}\n",
+                 "katsuragi.yaml");
+  auto load = std::move(loader).finish();
+  ASSERT_TRUE(load.ok()) << load.errorText();
+  detection_.tenants = std::make_shared<const TenantPolicies>(std::move(load.policies));
+
+  Event hit = sshdEvent("Failed password for root from 203.0.113.9 port 52113 ssh2", 1'700'000'000'000'000);
+  publishEvent(toJson(hit));
+  auto reader = bus_->subscribe("hinomi.incidents", "test-reader");
+  ASSERT_TRUE(reader.has_value());
+  auto detector = startDetector(*bus_);
+  ASSERT_TRUE(detector);
+  ASSERT_TRUE(detector->waitForCommitted(1, 30s));
+  detector->stop();
+  auto incidents = readAll(**reader);
+  ASSERT_EQ(incidents.size(), 1u);
+  auto incident = incidentFromJson(incidents[0].value);
+  ASSERT_TRUE(incident.has_value());
+  EXPECT_EQ(incident->fields.value("source.zone", ""), "internet");  // from the decoded source.ip
+}
+
 // A bus that answers publishes on the incidents topic as `outcome` says (by call number) and
 // forwards everything else to the embedded bus; nullopt holds the record without an outcome
 // until the bus goes away (a broker that does not answer).

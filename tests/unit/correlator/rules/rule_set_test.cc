@@ -157,7 +157,7 @@ TEST(RuleSetTest, ShippedRulesMatchTheirEventsAndNotTheNearMisses) {
             (S{"Command Run as root through sudo", "Interactive Root Shell through sudo"}));
   EXPECT_EQ(ids("sudo", "alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/apt update"),
             S{"Command Run as root through sudo"});
-  std::string zone = "Allowed Traffic from the Internet Zone into the LGWAN or My Number Zone";
+  std::string zone = "Traffic from the Internet Zone into the LGWAN or My Number Zone Against the Tenant Policy";
   // flow.allowed is the tenant policy's verdict (docs/policy.md); event.outcome the firewall's.
   EXPECT_EQ(ids("fortigate", "", {{"source.zone", "internet"}, {"destination.zone", "LGWAN"}, {"flow.allowed", false},
                                   {"event.outcome", "success"}}),
