@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -67,22 +68,28 @@ int main(int argc, char** argv) {
   }
   double parse_s = seconds(t);
 
-  std::vector<hinomi::Event> events(lines.size());
   t = Clock::now();
-  for (size_t i = 0; i < lines.size(); ++i)
-    hinomi::correlator::parseAndDecode(lines[i], *parser, ctx, decoders.set, events[i]);
+  for (const auto& line : lines) {
+    hinomi::Event e;  // one at a time, as replay does: a vector of a million would measure the heap
+    hinomi::correlator::parseAndDecode(line, *parser, ctx, decoders.set, e);
+  }
   double decode_s = seconds(t);
 
+  // Matching: the first 20,000 decoded events (a working set like replay's), matched round after
+  // round until as many events as lines were matched.
+  std::vector<hinomi::Event> events(std::min<size_t>(lines.size(), 20000));
+  for (size_t i = 0; i < events.size(); ++i)
+    hinomi::correlator::parseAndDecode(lines[i], *parser, ctx, decoders.set, events[i]);
   size_t matches = 0;
   t = Clock::now();
-  for (const auto& e : events) matches += rules.set->match(e).size();
+  for (size_t i = 0; i < lines.size(); ++i) matches += rules.set->match(events[i % events.size()]).size();
   double match_s = seconds(t);
 
   report("parse", lines.size(), parse_s);
   report("parse+decode", lines.size(), decode_s);
   report("match", lines.size(), match_s);
   report("parse+decode+match", lines.size(), decode_s + match_s);
-  std::printf("decode alone ~%.2f us/line; %zu malformed; %zu matches\n", (decode_s - parse_s) * 1e6 / double(lines.size()),
+  std::printf("decode alone ~%.2f us/line; %zu malformed; %zu matches (the first 20,000 events, repeated)\n", (decode_s - parse_s) * 1e6 / double(lines.size()),
               malformed, matches);
   return 0;
 }

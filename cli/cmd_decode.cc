@@ -1,5 +1,6 @@
-// hinomi decode -c CONFIG [LOGFILE|-]: each line parsed (format auto) and decoded, one JSON event
-// out per line in, in order — to see what a decoder makes of real lines (like wazuh-logtest).
+// hinomi decode -c CONFIG [--rules DIR]... [LOGFILE|-]: each line parsed (format auto) and decoded,
+// one JSON event out per line in, in order — to see what a decoder makes of real lines (like
+// wazuh-logtest). With --rules, each event also lists the rules it matches ("matched_rules").
 #include <fstream>
 #include <iostream>
 
@@ -10,6 +11,7 @@
 #include "correlator/decoders/decoder_loader.h"
 #include "correlator/enrich/zone_enricher.h"
 #include "correlator/line_decoder.h"
+#include "correlator/rules/rule_loader.h"
 
 namespace hinomi::cli {
 namespace {
@@ -17,6 +19,7 @@ namespace {
 struct DecodeArgs {
   std::string config;
   std::vector<std::string> decoder_dirs;
+  std::vector<std::string> rule_dirs;
   std::string input = "-";
   std::string tenant = "default";
 };
@@ -34,6 +37,18 @@ int runDecode(const DecodeArgs& args) {
   }
   auto tenants = loadTenantPoliciesOrReport(*cfg);
   if (!tenants) return 2;
+  // Rules only when asked for: the config's and --rules (only --rules without -c), as replay loads
+  // them; refused rules are listed on stderr and the others match.
+  std::shared_ptr<const rules::RuleSet> rule_set;
+  if (!args.rule_dirs.empty()) {
+    std::vector<std::string> paths;
+    if (!args.config.empty()) paths = cfg->correlator.rules;
+    paths.insert(paths.end(), args.rule_dirs.begin(), args.rule_dirs.end());
+    auto loaded = rules::loadRules(paths);
+    for (const auto& e : loaded.errors) std::cerr << e.toString() << "\n";
+    if (!loaded.set) return 2;
+    rule_set = std::move(loaded.set);
+  }
 
   std::ifstream file;
   if (args.input != "-") {
@@ -60,6 +75,13 @@ int runDecode(const DecodeArgs& args) {
     correlator::enrichZones(*tenants, event);
     out.clear();
     appendJson(event, out);
+    if (rule_set) {
+      nlohmann::json matched = nlohmann::json::array();
+      for (const rules::Rule* r : rule_set->match(event))
+        matched.push_back({{"id", r->id}, {"title", r->title}, {"level", r->level}});
+      out.pop_back();  // the event object's closing brace
+      out += ",\"matched_rules\":" + matched.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "}";
+    }
     out.push_back('\n');
     std::cout << out;
   }
@@ -75,6 +97,10 @@ void addDecodeCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("-c,--config", args->config, "Configuration file (default: the embedded config/hinomi.yaml)");
   cmd->add_option("--decoders", args->decoder_dirs, "Another directory of decoder files (repeatable)")
       ->allow_extra_args(false);  // one directory per --decoders, so a following - stays the input
+  cmd->add_option("--rules", args->rule_dirs,
+                  "Also match these rules (repeatable; with -c, the config's rules too) and list the matches "
+                  "of each event as \"matched_rules\"")
+      ->allow_extra_args(false);
   cmd->add_option("--tenant", args->tenant,
                   "Tenant id the events get, which picks the tenant policy for zone enrichment (default: default)");
   cmd->add_option("logfile", args->input, "Lines to decode; - (the default) reads stdin");

@@ -9,6 +9,7 @@ runtime_build=(
   librdkafka-dev librocksdb-dev libre2-dev libspdlog-dev libfmt-dev
   prometheus-cpp-dev libyaml-cpp-dev nlohmann-json3-dev libexpected-dev
   libssl-dev libcpp-httplib-dev libcli11-dev libcurl4-openssl-dev zlib1g-dev liblz4-dev
+  libgoogle-perftools-dev
 )
 # rsyslog (+ its OpenSSL stream driver) relays to hinomi in tests/integration/rsyslog_forward_test.cc;
 # openssl makes the test certificates.

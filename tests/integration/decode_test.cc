@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -85,6 +86,40 @@ TEST(DecodeTest, DashReadsStdinAndExtraDecoderDirectoriesAdd) {
   EXPECT_EQ(ev[0].decoder, "door");
   EXPECT_EQ(ev[0].fields["user.name"], "tanaka");
   EXPECT_EQ(ev[1].decoder, "");
+}
+
+TEST(DecodeTest, WithRulesEachEventListsTheRulesItMatches) {
+  TempDir dir;
+  auto cfg = writeConfig(dir);
+  std::filesystem::create_directory(dir.path() / "rules");
+  dir.write("rules/root.yml", "title: Root Password Failure\nid: root-fail\nlevel: high\n"
+                              "logsource: {product: linux}\ndetection:\n  sel: {user.name: root, event.outcome: failure}\n"
+                              "  condition: sel\n");
+  dir.write("rules/broken.yml", "title: b\nid: b\ndetection:\n  sel: {a|nosuch: b}\n  condition: sel\n");
+  auto input = dir.write("in.txt",
+                         "<38>Nov 23 10:00:01 web1 sshd[811]: Failed password for root from 203.0.113.9 port 52113 ssh2\n"
+                         "<38>Nov 23 10:00:02 web1 sshd[811]: Failed password for alice from 203.0.113.9 port 52114 ssh2\n");
+  auto r = runProgram({HINOMI_BINARY, "decode", "-c", cfg, "--rules", dir.file("rules"), input});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("broken.yml:4:"), std::string::npos) << r.err;  // refused, listed; the other matches
+  std::istringstream in(r.out);
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(lines.size(), 2u) << r.out;
+  // With -c, the config's rules (here the default, config/rules of the working directory) match too.
+  auto ids = [](const nlohmann::json& line) {
+    std::map<std::string, std::string> out;  // id → level
+    for (const auto& m : line["matched_rules"]) out[m["id"]] = m["level"];
+    return out;
+  };
+  EXPECT_EQ(ids(lines[0]).count("root-fail"), 1u) << r.out;
+  EXPECT_EQ(ids(lines[0])["root-fail"], "high");
+  EXPECT_EQ(lines[0]["fields"]["user.name"], "root");
+  EXPECT_EQ(ids(lines[1]).count("root-fail"), 0u) << r.out;  // alice
+
+  auto plain = runProgram({HINOMI_BINARY, "decode", "-c", cfg, input});  // no --rules: the event alone
+  ASSERT_EQ(plain.exit_code, 0);
+  EXPECT_EQ(plain.out.find("matched_rules"), std::string::npos);
 }
 
 TEST(DecodeTest, BadDecoderFilesExitTwoWithLocations) {
