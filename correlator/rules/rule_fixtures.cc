@@ -9,6 +9,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "correlator/rules/rule_loader.h"
+
 namespace hinomi::rules {
 namespace fs = std::filesystem;
 namespace {
@@ -189,7 +191,7 @@ FixtureLoad readFixtureText(std::string_view text, const std::string& file) {
 
 FixtureLoad loadFixtures(const std::vector<std::string>& rule_paths) {
   FixtureLoad out;
-  for (const auto& root : rule_paths) {
+  for (const auto& root : distinctPaths(rule_paths)) {
     std::error_code ec;
     if (!fs::is_directory(root, ec)) continue;
     std::vector<fs::path> found;

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <set>
 
 #include "correlator/rules/field_access.h"
 #include "correlator/rules/field_mapping.h"
@@ -85,10 +86,21 @@ std::vector<std::string> lintRule(const Rule& rule, const std::vector<std::strin
   return out;
 }
 
+std::vector<std::string> distinctPaths(const std::vector<std::string>& paths) {
+  std::vector<std::string> out;
+  std::set<fs::path> seen;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    auto canonical = fs::weakly_canonical(p, ec);
+    if (ec || seen.insert(canonical).second) out.push_back(p);
+  }
+  return out;
+}
+
 LoadedRules loadRules(const std::vector<std::string>& paths) {
   LoadedRules out;
   std::vector<fs::path> rule_files, pipeline_files;
-  for (const auto& root : paths) {
+  for (const auto& root : distinctPaths(paths)) {
     std::error_code ec;
     if (fs::is_regular_file(root, ec)) {
       rule_files.emplace_back(root);
@@ -109,6 +121,14 @@ LoadedRules loadRules(const std::vector<std::string>& paths) {
       if (underFolder(rel, "tests")) continue;  // rule fixtures (rule_fixtures.h), not rules
       (underFolder(rel, "pipelines") ? pipeline_files : rule_files).push_back(p);
     }
+  }
+  // A file reached twice (its folder and itself, or a folder inside another given) is read once.
+  for (auto* files : {&rule_files, &pipeline_files}) {
+    std::vector<fs::path> kept;
+    std::vector<std::string> as_text;
+    for (const auto& f : *files) as_text.push_back(f.string());
+    for (const auto& f : distinctPaths(as_text)) kept.emplace_back(f);
+    *files = std::move(kept);
   }
 
   std::vector<Pipeline> pipelines;

@@ -21,8 +21,12 @@ struct LoadedRules {
   size_t pipelines = 0;
 };
 
-// `paths` are directories (searched recursively) or single rule files.
+// `paths` are directories (searched recursively) or single rule files; one given twice (the
+// config's folder again with --rules) is loaded once.
 LoadedRules loadRules(const std::vector<std::string>& paths);
+
+// `paths` without the repeats: the first of those naming the same file or folder is kept.
+std::vector<std::string> distinctPaths(const std::vector<std::string>& paths);
 
 // Why a loaded rule (fields mapped) can never match or looks unwired; empty when none.
 std::vector<std::string> lintRule(const Rule& rule, const std::vector<std::string>& unmapped_fields);

@@ -133,6 +133,20 @@ TEST(RuleSetTest, LoaderSkipsTestsFolders) {
   EXPECT_EQ(loaded.set->matchIds(event({{"f", "x"}})), std::vector<std::string>{"a"});
 }
 
+TEST(RuleSetTest, LoaderLoadsAFolderGivenTwiceOnce) {
+  testing::TempDir dir;
+  dir.write("a.yml", "title: a\nid: a\ndetection:\n  s: {f: x}\n  condition: s\n");
+  // The config's folder again through --rules, spelled differently: no duplicate-id refusals.
+  auto loaded = loadRules({dir.path().string(), (dir.path() / "." / "").string(), dir.file("a.yml")});
+  EXPECT_TRUE(loaded.errors.empty()) << loaded.errors.front().toString();
+  ASSERT_TRUE(loaded.set);
+  EXPECT_EQ(loaded.set->size(), 1u);
+  // Two different folders with the same rule id are still refused.
+  testing::TempDir other;
+  other.write("a.yml", "title: a\nid: a\ndetection:\n  s: {f: x}\n  condition: s\n");
+  EXPECT_EQ(loadRules({dir.path().string(), other.path().string()}).refused, 1);
+}
+
 TEST(RuleSetTest, ShippedRulesMatchTheirEventsAndNotTheNearMisses) {
   auto loaded = loadRules({std::string(HINOMI_SOURCE_DIR) + "/config/rules"});
   for (const auto& e : loaded.errors) ADD_FAILURE() << e.toString();
