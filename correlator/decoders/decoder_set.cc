@@ -122,8 +122,10 @@ bool DecoderSet::decode(Event& event) const {
       event.fields[it.key()] = it.value();
       touched.push_back(&it.key());
     }
-    for (const auto& [field, type] : d.types) {
-      if (std::none_of(touched.begin(), touched.end(), [&](const std::string* t) { return *t == field; })) continue;
+    for (const auto& typed : d.types) {
+      const std::string& field = typed.first;
+      const FieldType type = typed.second;
+      if (std::none_of(touched.begin(), touched.end(), [&field](const std::string* t) { return *t == field; })) continue;
       auto it = event.fields.find(field);
       if (it == event.fields.end()) continue;
       if (auto converted = convertField(*it, type)) *it = std::move(*converted);
