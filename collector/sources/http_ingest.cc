@@ -120,7 +120,8 @@ void HttpIngest::handle(const httplib::Request& req, httplib::Response& res, con
   const Listener* listener = authenticate(req.get_header_value("Authorization"));
   auto answer = [&](int status, nlohmann::json body) {
     res.status = status;
-    res.set_content(body.dump() + "\n", "application/json");
+    // replace: an error message may quote request bytes that are not UTF-8; dump() would throw.
+    res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", "application/json");
     requestsFamily().Add({{"listener", listener ? listener->name : ""}, {"code", std::to_string(status)}}).Increment();
   };
   // Refused before the body is read: the rest of it is still on the connection, so end it.

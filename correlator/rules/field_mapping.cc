@@ -7,6 +7,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "common/config/yaml_documents.h"
 #include "correlator/rules/value_modifiers.h"
 
 namespace hinomi::rules {
@@ -44,7 +45,7 @@ PipelineReadResult readPipelineText(const std::string& text, const std::string& 
   };
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(text);
+    docs = config::loadAllDocuments(text);
   } catch (const YAML::Exception& e) {
     out.errors.push_back(Error{ErrorCode::kConfig, "YAML syntax: " + e.msg,
                                Location{file, e.mark.line + 1, e.mark.column + 1}});

@@ -9,6 +9,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "common/config/yaml_documents.h"
 #include "correlator/rules/rule_loader.h"
 
 namespace hinomi::rules {
@@ -147,7 +148,13 @@ class DocReader {
       else if (kv.second.IsScalar()) j[key] = kv.second.Scalar();  // text, even when it looks like a number
       else return fail(kv.second, "'" + key + "' must be a string");
     }
-    auto event = eventFromJson(j.dump());
+    std::string text;
+    try {
+      text = j.dump();
+    } catch (const nlohmann::json::type_error&) {  // found by rule_fixture_fuzz: dump() throws on it
+      return fail(n, "event: text that is not valid UTF-8");
+    }
+    auto event = eventFromJson(text);
     if (!event) return fail(n, "event: " + event.error().message);
     c.event = std::move(*event);
     return ok_;
@@ -171,7 +178,7 @@ FixtureLoad readFixtureText(std::string_view text, const std::string& file) {
   out.files = 1;
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(std::string(text));
+    docs = config::loadAllDocuments(std::string(text));
   } catch (const YAML::Exception& e) {
     out.errors.push_back(Error{ErrorCode::kConfig, "YAML syntax: " + e.msg, markLocation(file, e.mark)});
     return out;

@@ -7,6 +7,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "common/config/yaml_documents.h"
 #include "correlator/rules/condition_parser.h"
 #include "correlator/rules/value_modifiers.h"
 
@@ -245,7 +246,7 @@ ReadResult readSigmaText(std::string_view text, const std::string& file) {
   ReadResult out;
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(std::string(text));
+    docs = config::loadAllDocuments(std::string(text));
   } catch (const YAML::Exception& e) {
     out.errors.push_back(Error{ErrorCode::kConfig, "YAML syntax: " + e.msg, markLocation(file, e.mark)});
     out.refused = 1;

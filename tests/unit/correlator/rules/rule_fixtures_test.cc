@@ -95,6 +95,15 @@ TEST(RuleFixturesTest, AFixtureNeedsARuleAndCases) {
   EXPECT_NE(bad.errors[0].message.find("YAML syntax"), std::string::npos);
 }
 
+TEST(RuleFixturesTest, EventTextThatIsNotUtf8IsAnErrorNotACrash) {
+  // Found by rule_fixture_fuzz: the bytes went to nlohmann's dump(), which throws on them.
+  auto load = readFixtureText("rule: r\nfire:\n  - event: {app: \"s\xff\xfeshd\"}\n  - line: ok\n", "f.yaml");
+  EXPECT_TRUE(load.fixtures.empty());
+  ASSERT_EQ(load.errors.size(), 1u);
+  EXPECT_EQ(load.errors[0].location.line, 3);
+  EXPECT_NE(load.errors[0].message.find("not valid UTF-8"), std::string::npos) << load.errors[0].message;
+}
+
 class FixtureRunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
