@@ -25,7 +25,25 @@ bool kvAfterPri(std::string_view s, size_t pri_len) {
   return false;
 }
 
+// The message (after trimming) is `{…}`: worth trying as JSON.
+bool looksLikeJsonObject(std::string_view m) {
+  while (!m.empty() && (m.front() == ' ' || m.front() == '\t')) m.remove_prefix(1);
+  while (!m.empty() && (m.back() == ' ' || m.back() == '\t' || m.back() == '\r' || m.back() == '\n'))
+    m.remove_suffix(1);
+  return m.size() >= 2 && m.front() == '{' && m.back() == '}';
+}
+
 }  // namespace
+
+// A JSON object as the syslog message (Suricata EVE, Zeek or NXLog sent over syslog) is read as the
+// json format reads it, so its keys become fields; a message that only looks like JSON keeps the
+// syslog reading.
+void AutoParser::jsonBody(std::string_view bytes, const ParseContext& ctx, Event& out) const {
+  if (out.malformed() || !looksLikeJsonObject(out.message)) return;
+  Event syslog = out;  // rare (JSON-looking messages only); what the caller set stays either way
+  json_.parse(bytes, ctx, out);
+  if (out.malformed()) out = std::move(syslog);
+}
 
 void AutoParser::parse(std::string_view bytes, const ParseContext& ctx, Event& out) const {
   size_t lead = 0;
@@ -37,7 +55,7 @@ void AutoParser::parse(std::string_view bytes, const ParseContext& ctx, Event& o
   if (pri_len > 0 && kvAfterPri(bytes, pri_len)) return kv_.parse(bytes, ctx, out);
   if (looksLikeRfc5424(bytes)) {
     rfc5424_.parse(bytes, ctx, out);
-    if (!out.malformed()) return;
+    if (!out.malformed()) return jsonBody(bytes, ctx, out);
     // Not valid 5424 after all: keep the line as best-effort 3164, noting why.
     std::string reason = out.parse_status;
     rfc3164_.parse(bytes, ctx, out);
@@ -45,6 +63,7 @@ void AutoParser::parse(std::string_view bytes, const ParseContext& ctx, Event& o
     return;
   }
   rfc3164_.parse(bytes, ctx, out);
+  jsonBody(bytes, ctx, out);
 }
 
 }  // namespace hinomi::collector

@@ -153,6 +153,29 @@ TEST(JsonParserTest, FlattensAndMapsWellKnownKeys) {
   EXPECT_EQ(wrapped.host, "h");
 }
 
+TEST(AutoParserTest, ASyslogMessageThatIsAJsonObjectIsReadAsJson) {
+  // Suricata EVE over syslog (eve-log filetype: syslog): the header gives host and app, the object
+  // its fields, as `format: json` reads it.
+  Event e = parseWith("auto",
+                      "<132>Apr  1 09:25:11 ids01 suricata[2971]: {\"timestamp\":\"2025-04-01T09:25:11.000000+0900\","
+                      "\"event_type\":\"alert\",\"src_ip\":\"10.1.2.3\",\"alert\":{\"signature_id\":2013028}}");
+  EXPECT_EQ(e.parse_status, "ok");
+  EXPECT_EQ(e.host, "ids01");
+  EXPECT_EQ(e.app, "suricata");
+  EXPECT_EQ(e.fields["event_type"], "alert");
+  EXPECT_EQ(e.fields["alert.signature_id"], 2013028);
+  Event f = parseWith("auto", "<13>1 2025-04-01T09:25:11Z h zeek - - - {\"uid\":\"C1\",\"id.orig_h\":\"10.0.0.1\"}");
+  EXPECT_EQ(f.parse_status, "ok");
+  EXPECT_EQ(f.app, "zeek");
+  EXPECT_EQ(f.fields["id.orig_h"], "10.0.0.1");
+  // Only looks like JSON: the syslog reading stays, message and all.
+  Event g = parseWith("auto", "<13>Apr  1 09:15:02 host app: {not json}");
+  EXPECT_EQ(g.parse_status, "ok");
+  EXPECT_EQ(g.app, "app");
+  EXPECT_EQ(g.message, "{not json}");
+  EXPECT_TRUE(g.fields.empty() || !g.fields.contains("not json"));
+}
+
 TEST(AutoParserTest, RoutesByFirstBytes) {
   EXPECT_TRUE(parseWith("auto", "<13>1 - h a - - - x").fields.empty());
   EXPECT_EQ(parseWith("auto", "{\"msg\":\"j\"}").message, "j");
