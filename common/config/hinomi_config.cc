@@ -7,6 +7,8 @@
 #include <librdkafka/rdkafka.h>
 #include <spdlog/common.h>
 
+#include "common/config/yaml_files.h"
+
 namespace hinomi::config {
 namespace {
 
@@ -135,17 +137,15 @@ HinomiConfig loadConfigText(const std::string& text, Diagnostics& diag, const st
 }
 
 HinomiConfig loadConfigFile(const std::string& path, Diagnostics& diag) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto text = readWholeFile(path);
+  if (!text) {
     diag.error(YAML::Mark::null_mark(), "cannot read the file");
     HinomiConfig cfg;
     cfg.source = path;
     return cfg;
   }
-  std::stringstream buf;
-  buf << in.rdbuf();
   std::string dir = std::filesystem::path(path).parent_path().string();
-  return loadConfigText(buf.str(), diag, dir.empty() ? "." : dir);
+  return loadConfigText(*text, diag, dir.empty() ? "." : dir);
 }
 
 std::vector<OptionDoc> documentConfig() {

@@ -10,6 +10,7 @@
 
 #include "common/config/diagnostics.h"
 #include "common/config/schema.h"
+#include "common/config/yaml_files.h"
 
 namespace hinomi::correlator {
 namespace {
@@ -264,14 +265,12 @@ void DecoderLoader::loadDecoders(const YAML::Node& root, const std::string& file
 }
 
 void DecoderLoader::addFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto text = config::readWholeFile(path);
+  if (!text) {
     errors_.push_back(Error{ErrorCode::kConfig, "cannot read the file", Location{path, 1, 1}});
     return;
   }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  addText(buf.str(), path);
+  addText(*text, path);
 }
 
 void DecoderLoader::addDirectory(const std::string& dir) {
@@ -280,15 +279,9 @@ void DecoderLoader::addDirectory(const std::string& dir) {
     errors_.push_back(Error{ErrorCode::kConfig, "not a directory of decoders", Location{dir, 1, 1}});
     return;
   }
-  std::vector<std::string> files;
-  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    auto ext = it->path().extension();
-    if (it->is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(it->path().string());
-  }
+  auto files = config::yamlFilesUnder(dir, ec);
   if (ec) errors_.push_back(Error{ErrorCode::kConfig, "cannot list: " + ec.message(), Location{dir, 1, 1}});
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) addFile(f);
+  for (const auto& f : files) addFile(f.string());
 }
 
 DecoderLoad DecoderLoader::finish() && {

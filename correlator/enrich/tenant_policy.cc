@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/config/schema.h"
+#include "common/config/yaml_files.h"
 
 namespace hinomi::correlator {
 namespace {
@@ -326,14 +327,12 @@ void TenantPolicyLoader::addText(const std::string& text, const std::string& fil
 }
 
 void TenantPolicyLoader::addFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto text = config::readWholeFile(path);
+  if (!text) {
     errors_.push_back(Error{ErrorCode::kConfig, "cannot read the file", Location{path, 1, 1}});
     return;
   }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  addText(buf.str(), path);
+  addText(*text, path);
 }
 
 void TenantPolicyLoader::addDirectory(const std::string& dir, bool missing_ok) {
@@ -343,15 +342,9 @@ void TenantPolicyLoader::addDirectory(const std::string& dir, bool missing_ok) {
     errors_.push_back(Error{ErrorCode::kConfig, "not a directory of tenant policies", Location{dir, 1, 1}});
     return;
   }
-  std::vector<std::string> files;
-  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    auto ext = it->path().extension();
-    if (it->is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(it->path().string());
-  }
+  auto files = config::yamlFilesUnder(dir, ec);
   if (ec) errors_.push_back(Error{ErrorCode::kConfig, "cannot list: " + ec.message(), Location{dir, 1, 1}});
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) addFile(f);
+  for (const auto& f : files) addFile(f.string());
 }
 
 TenantPolicyLoad TenantPolicyLoader::finish() && {

@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "common/config/yaml_documents.h"
+#include "common/config/yaml_files.h"
 #include "correlator/rules/value_modifiers.h"
 
 namespace hinomi::rules {
@@ -107,14 +108,13 @@ PipelineReadResult readPipelineText(const std::string& text, const std::string& 
 }
 
 PipelineReadResult readPipelineFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto text = config::readWholeFile(path);
+  if (!text) {
     PipelineReadResult out;
     out.errors.push_back(Error{ErrorCode::kIo, "cannot read the file", Location{path, 1, 1}});
     return out;
   }
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return readPipelineText(text, path);
+  return readPipelineText(*text, path);
 }
 
 Result<std::vector<std::string>> applyPipelines(const std::vector<Pipeline>& pipelines, Rule& rule) {

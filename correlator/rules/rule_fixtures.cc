@@ -10,6 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "common/config/yaml_documents.h"
+#include "common/config/yaml_files.h"
 #include "correlator/rules/rule_loader.h"
 
 namespace hinomi::rules {
@@ -201,24 +202,16 @@ FixtureLoad loadFixtures(const std::vector<std::string>& rule_paths) {
   for (const auto& root : distinctPaths(rule_paths)) {
     std::error_code ec;
     if (!fs::is_directory(root, ec)) continue;
-    std::vector<fs::path> found;
-    for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      const auto& p = it->path();
-      if (it->is_regular_file(ec) && (p.extension() == ".yml" || p.extension() == ".yaml") &&
-          underTests(p.lexically_relative(root)))
-        found.push_back(p);
-    }
+    auto found = config::yamlFilesUnder(root, ec);
     if (ec) out.errors.push_back(Error{ErrorCode::kIo, "cannot list: " + ec.message(), Location{root, 1, 1}});
-    std::sort(found.begin(), found.end());
     for (const auto& p : found) {
-      std::ifstream in(p, std::ios::binary);
-      if (!in) {
+      if (!underTests(p.lexically_relative(root))) continue;
+      auto text = config::readWholeFile(p);
+      if (!text) {
         out.errors.push_back(Error{ErrorCode::kIo, "cannot read the file", Location{p.string(), 1, 1}});
         continue;
       }
-      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      auto one = readFixtureText(text, p.string());
+      auto one = readFixtureText(*text, p.string());
       out.files += one.files;
       for (auto& f : one.fixtures) out.fixtures.push_back(std::move(f));
       out.errors.insert(out.errors.end(), one.errors.begin(), one.errors.end());

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "common/config/yaml_files.h"
 #include "correlator/rules/field_access.h"
 #include "correlator/rules/field_mapping.h"
 #include "correlator/rules/sigma_reader.h"
@@ -14,7 +15,6 @@ namespace hinomi::rules {
 namespace fs = std::filesystem;
 namespace {
 
-bool isYaml(const fs::path& p) { return p.extension() == ".yml" || p.extension() == ".yaml"; }
 
 // `p` is relative to the rules directory searched.
 bool underFolder(const fs::path& p, const char* name) {
@@ -110,12 +110,8 @@ LoadedRules loadRules(const std::vector<std::string>& paths) {
       out.errors.push_back(Error{ErrorCode::kNotFound, "no such rules directory", Location{root, 1, 1}});
       continue;
     }
-    std::vector<fs::path> found;
-    for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-      if (it->is_regular_file(ec) && isYaml(it->path())) found.push_back(it->path());
+    auto found = config::yamlFilesUnder(root, ec);
     if (ec) out.errors.push_back(Error{ErrorCode::kIo, "cannot list: " + ec.message(), Location{root, 1, 1}});
-    std::sort(found.begin(), found.end());
     for (auto& p : found) {
       auto rel = p.lexically_relative(root);
       if (underFolder(rel, "tests")) continue;  // rule fixtures (rule_fixtures.h), not rules

@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "common/config/yaml_documents.h"
+#include "common/config/yaml_files.h"
 #include "correlator/rules/condition_parser.h"
 #include "correlator/rules/value_modifiers.h"
 
@@ -270,15 +271,14 @@ ReadResult readSigmaText(std::string_view text, const std::string& file) {
 }
 
 ReadResult readSigmaFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto text = config::readWholeFile(path);
+  if (!text) {
     ReadResult out;
     out.errors.push_back(Error{ErrorCode::kIo, "cannot read the file", Location{path, 1, 1}});
     out.refused = 1;
     return out;
   }
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return readSigmaText(text, path);
+  return readSigmaText(*text, path);
 }
 
 }  // namespace hinomi::rules
