@@ -8,7 +8,6 @@
 #include "cli/load_config.h"
 #include "collector/parsers/parser_factory.h"
 #include "common/time.h"
-#include "correlator/decoders/decoder_loader.h"
 #include "correlator/enrich/zone_enricher.h"
 #include "correlator/line_decoder.h"
 #include "correlator/rules/rule_loader.h"
@@ -27,24 +26,15 @@ struct DecodeArgs {
 int runDecode(const DecodeArgs& args) {
   auto cfg = loadConfigOrReport(args.config, "");
   if (!cfg) return 2;
-  std::vector<std::string> dirs = cfg->correlator.decoders;
-  dirs.insert(dirs.end(), args.decoder_dirs.begin(), args.decoder_dirs.end());
-  auto load = correlator::loadDecoderDirectories(dirs);
-  if (!load.ok()) {
-    std::cerr << load.errorText() << load.errors.size() << (load.errors.size() == 1 ? " error" : " errors")
-              << " in the decoders\n";
-    return 2;
-  }
+  auto decoders = loadDecodersOrReport(*cfg, args.decoder_dirs);
+  if (!decoders) return 2;
   auto tenants = loadTenantPoliciesOrReport(*cfg);
   if (!tenants) return 2;
   // Rules only when asked for: the config's and --rules (only --rules without -c), as replay loads
   // them; refused rules are listed on stderr and the others match.
   std::shared_ptr<const rules::RuleSet> rule_set;
   if (!args.rule_dirs.empty()) {
-    std::vector<std::string> paths;
-    if (!args.config.empty()) paths = cfg->correlator.rules;
-    paths.insert(paths.end(), args.rule_dirs.begin(), args.rule_dirs.end());
-    auto loaded = rules::loadRules(paths);
+    auto loaded = rules::loadRules(rulePaths(*cfg, !args.config.empty(), args.rule_dirs));
     for (const auto& e : loaded.errors) std::cerr << e.toString() << "\n";
     if (!loaded.set) return 2;
     rule_set = std::move(loaded.set);
@@ -71,7 +61,7 @@ int runDecode(const DecodeArgs& args) {
     event.ingest_ts_us = ctx.ingest_ts_us;
     event.tenant = args.tenant;
     event.listener = "decode";
-    correlator::parseAndDecode(line, *parser, ctx, load.set, event);
+    correlator::parseAndDecode(line, *parser, ctx, *decoders, event);
     correlator::enrichZones(*tenants, event);
     out.clear();
     appendJson(event, out);

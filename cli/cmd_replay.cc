@@ -20,7 +20,6 @@
 #include "cli/load_config.h"
 #include "collector/parsers/parser_factory.h"
 #include "common/time.h"
-#include "correlator/decoders/decoder_loader.h"
 #include "correlator/enrich/zone_enricher.h"
 #include "correlator/incident.h"
 #include "correlator/line_decoder.h"
@@ -121,23 +120,13 @@ int runReplay(const ReplayArgs& args) {
   auto cfg = loadConfigOrReport(args.config, "");
   if (!cfg) return 2;
 
-  std::vector<std::string> decoder_dirs = cfg->correlator.decoders;
-  decoder_dirs.insert(decoder_dirs.end(), args.decoder_dirs.begin(), args.decoder_dirs.end());
-  auto decoders = correlator::loadDecoderDirectories(decoder_dirs);
-  if (!decoders.ok()) {
-    std::cerr << decoders.errorText() << decoders.errors.size()
-              << (decoders.errors.size() == 1 ? " error" : " errors") << " in the decoders\n";
-    return 2;
-  }
+  auto decoders = loadDecodersOrReport(*cfg, args.decoder_dirs);
+  if (!decoders) return 2;
   auto tenants = loadTenantPoliciesOrReport(*cfg);
   if (!tenants) return 2;
-  // As in `rules lint`: the config's rule directories, then --rules; with only --rules and no -c, just those.
-  std::vector<std::string> rule_paths;
-  if (!args.config.empty() || args.rule_dirs.empty()) rule_paths = cfg->correlator.rules;
-  rule_paths.insert(rule_paths.end(), args.rule_dirs.begin(), args.rule_dirs.end());
   // As `hinomi run` does, refused rules are reported and the others replay: a checkout of a public
   // Sigma repository always holds some rules hinomi refuses. --strict refuses to start instead.
-  auto rules = rules::loadRules(rule_paths);
+  auto rules = rules::loadRules(rulePaths(*cfg, !args.config.empty(), args.rule_dirs));
   for (const auto& e : rules.errors) std::cerr << located(e) << "\n";
   if (!rules.set || (args.strict && !rules.errors.empty())) {
     std::cerr << rules.errors.size() << (rules.errors.size() == 1 ? " error" : " errors") << " in the rules ("
@@ -215,7 +204,7 @@ int runReplay(const ReplayArgs& args) {
       event.ingest_ts_us = previous_ts;
       event.tenant = args.tenant;
       event.listener = "replay";
-      correlator::parseAndDecode(line, *parser, ctx, decoders.set, event);
+      correlator::parseAndDecode(line, *parser, ctx, *decoders, event);
       correlator::enrichZones(*tenants, event);
       previous_ts = event.ts_us;
       if (event.malformed()) ++malformed;

@@ -35,13 +35,7 @@ void addRulesCommand(CLI::App& app, int& exit_code) {
       exit_code = 2;
       return;
     }
-    // The configuration's rule directories, then those given on the command line; with only
-    // --rules and no -c, just those (the embedded config's relative config/rules means the
-    // current directory, which is rarely what a lint of another folder wants).
-    std::vector<std::string> paths;
-    if (!config->empty() || dirs->empty()) paths = cfg->correlator.rules;
-    paths.insert(paths.end(), dirs->begin(), dirs->end());
-    auto loaded = rules::loadRules(paths);
+    auto loaded = rules::loadRules(rulePaths(*cfg, !config->empty(), *dirs));
     for (const auto& e : loaded.errors) std::cout << located(e, "error") << "\n";
     for (const auto& w : loaded.warnings) std::cout << located(w, "warning") << "\n";
     size_t n = loaded.set ? loaded.set->size() : 0;

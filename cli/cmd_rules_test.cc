@@ -5,7 +5,6 @@
 #include "cli/commands.h"
 #include "cli/load_config.h"
 #include "common/time.h"
-#include "correlator/decoders/decoder_loader.h"
 #include "correlator/rules/fixture_runner.h"
 #include "correlator/rules/rule_loader.h"
 
@@ -42,18 +41,9 @@ void printCase(const rules::CaseResult& c) {
 int runRulesTest(const RulesTestArgs& args) {
   auto cfg = loadConfigOrReport(args.config, "");
   if (!cfg) return 2;
-  std::vector<std::string> decoder_dirs = cfg->correlator.decoders;
-  decoder_dirs.insert(decoder_dirs.end(), args.decoder_dirs.begin(), args.decoder_dirs.end());
-  auto decoders = correlator::loadDecoderDirectories(decoder_dirs);
-  if (!decoders.ok()) {
-    std::cerr << decoders.errorText() << decoders.errors.size()
-              << (decoders.errors.size() == 1 ? " error" : " errors") << " in the decoders\n";
-    return 2;
-  }
-  // As in `rules lint`: the config's rule directories, then --rules; with only --rules and no -c, just those.
-  std::vector<std::string> paths;
-  if (!args.config.empty() || args.rule_dirs.empty()) paths = cfg->correlator.rules;
-  paths.insert(paths.end(), args.rule_dirs.begin(), args.rule_dirs.end());
+  auto decoders = loadDecodersOrReport(*cfg, args.decoder_dirs);
+  if (!decoders) return 2;
+  auto paths = rulePaths(*cfg, !args.config.empty(), args.rule_dirs);
   auto loaded = rules::loadRules(paths);
   // Refusals are listed as lint lists them; they fail the run only through a fixture naming the rule.
   for (const auto& e : loaded.errors) std::cout << located(e) << "\n";
@@ -63,7 +53,7 @@ int runRulesTest(const RulesTestArgs& args) {
   if (!tenants) return 2;
 
   auto fixtures = rules::loadFixtures(paths);
-  auto run = rules::runFixtures(fixtures.fixtures, *loaded.set, decoders.set, SystemClock::instance().nowMicros(),
+  auto run = rules::runFixtures(fixtures.fixtures, *loaded.set, *decoders, SystemClock::instance().nowMicros(),
                                 &*tenants);
   for (const auto& e : fixtures.errors) std::cout << located(e) << "\n";
   for (const auto& e : run.errors) std::cout << located(e) << "\n";

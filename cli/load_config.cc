@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "correlator/decoders/decoder_loader.h"
 
 namespace hinomi::cli {
 
@@ -19,6 +20,27 @@ std::optional<config::HinomiConfig> loadConfigOrReport(const std::string& path, 
   if (!data_dir.empty()) cfg.data_dir = data_dir;
   cfg.bus.embedded.path = cfg.embeddedBusPath();
   return cfg;
+}
+
+std::optional<correlator::DecoderSet> loadDecodersOrReport(const config::HinomiConfig& cfg,
+                                                          const std::vector<std::string>& extra_dirs) {
+  std::vector<std::string> dirs = cfg.correlator.decoders;
+  dirs.insert(dirs.end(), extra_dirs.begin(), extra_dirs.end());
+  auto load = correlator::loadDecoderDirectories(dirs);
+  if (!load.ok()) {
+    std::cerr << load.errorText() << load.errors.size() << (load.errors.size() == 1 ? " error" : " errors")
+              << " in the decoders\n";
+    return std::nullopt;
+  }
+  return std::move(load.set);
+}
+
+std::vector<std::string> rulePaths(const config::HinomiConfig& cfg, bool config_given,
+                                   const std::vector<std::string>& extra_dirs) {
+  std::vector<std::string> paths;
+  if (config_given || extra_dirs.empty()) paths = cfg.correlator.rules;
+  paths.insert(paths.end(), extra_dirs.begin(), extra_dirs.end());
+  return paths;
 }
 
 std::optional<correlator::TenantPolicies> loadTenantPoliciesOrReport(const config::HinomiConfig& cfg) {
