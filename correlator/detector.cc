@@ -177,13 +177,13 @@ void Detector::process(const bus::Record& record, std::vector<Outgoing>& out) {
 bool Detector::publishAll(const std::vector<Outgoing>& out) {
   auto log = logging::get("correlator");
   auto& m = DetectorMetrics::get();
-  std::vector<size_t> todo(out.size());
-  for (size_t i = 0; i < todo.size(); ++i) todo[i] = i;
+  std::vector<size_t> unsent(out.size());  // indexes into `out` not yet delivered or rejected
+  for (size_t i = 0; i < unsent.size(); ++i) unsent[i] = i;
   auto backoff = options_.retry_backoff;
-  while (!todo.empty()) {
-    auto round = std::make_shared<Round>(todo.size());
-    for (size_t k = 0; k < todo.size(); ++k) {
-      const Outgoing& o = out[todo[k]];
+  while (!unsent.empty()) {
+    auto round = std::make_shared<Round>(unsent.size());
+    for (size_t k = 0; k < unsent.size(); ++k) {
+      const Outgoing& o = out[unsent[k]];
       auto st = bus_.publish(options_.incidents_topic, o.key, o.value,
                              [shared = shared_, round, k](const bus::Delivery& d) {
                                {
@@ -210,7 +210,7 @@ bool Detector::publishAll(const std::vector<Outgoing>& out) {
     }
     std::vector<size_t> again;
     std::string last_error;
-    for (size_t k = 0; k < todo.size(); ++k) {
+    for (size_t k = 0; k < unsent.size(); ++k) {
       const auto& d = round->outcomes[k];
       switch (d.outcome) {
         case bus::DeliveryOutcome::kDelivered:
@@ -218,13 +218,13 @@ bool Detector::publishAll(const std::vector<Outgoing>& out) {
           break;
         case bus::DeliveryOutcome::kRetry:
           m.retries->Increment();
-          again.push_back(todo[k]);
+          again.push_back(unsent[k]);
           last_error = d.error;
           break;
         case bus::DeliveryOutcome::kRejected:
           m.rejected->Increment();
           log->error("The bus rejected an incident; it is lost. topic={} incident={} error={}",
-                     options_.incidents_topic, out[todo[k]].key, d.error);
+                     options_.incidents_topic, out[unsent[k]].key, d.error);
           break;
       }
     }
@@ -234,7 +234,7 @@ bool Detector::publishAll(const std::vector<Outgoing>& out) {
                 options_.incidents_topic, again.size(), backoff.count(), last_error);
     if (!sleepUnlessStopped(backoff)) return false;
     backoff = std::min(backoff * 2, options_.max_retry_backoff);
-    todo = std::move(again);
+    unsent = std::move(again);
   }
   return true;
 }

@@ -10,6 +10,7 @@
 
 #include "common/event.h"
 #include "tests/testing/child_process.h"
+#include "tests/testing/json_lines.h"
 #include "tests/testing/temp_dir.h"
 
 namespace hinomi {
@@ -19,18 +20,6 @@ using testing::runProgram;
 using testing::TempDir;
 
 const std::string kDecoders = std::string(HINOMI_SOURCE_DIR) + "/config/decoders";
-
-std::vector<Event> events(const std::string& out) {
-  std::vector<Event> result;
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto e = eventFromJson(line);
-    EXPECT_TRUE(e.has_value()) << line;
-    if (e) result.push_back(*e);
-  }
-  return result;
-}
 
 // A config whose decoders are the shipped ones, wherever the test runs.
 std::string writeConfig(const TempDir& dir) {
@@ -48,7 +37,7 @@ TEST(DecodeTest, OneEventPerLineInOrder) {
                        "{\"event_type\":\"alert\",\"flow_id\":1,\"src_ip\":\"203.0.113.45\",\"alert\":{\"signature_id\":7}}");
   auto r = runProgram({HINOMI_BINARY, "decode", "-c", cfg, log});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto ev = events(r.out);
+  auto ev = testing::eventLines(r.out);
   ASSERT_EQ(ev.size(), 5u) << r.out;
   EXPECT_EQ(ev[0].decoder, "syslog,sshd");
   EXPECT_EQ(ev[0].fields["event.action"], "invalid_user");
@@ -81,7 +70,7 @@ TEST(DecodeTest, DashReadsStdinAndExtraDecoderDirectoriesAdd) {
   });
   ASSERT_EQ(child.wait(std::chrono::seconds(60)), 0) << child.stderrText();
   std::string out = child.stdoutText();
-  auto ev = events(out);
+  auto ev = testing::eventLines(out);
   ASSERT_EQ(ev.size(), 2u) << out;
   EXPECT_EQ(ev[0].decoder, "door");
   EXPECT_EQ(ev[0].fields["user.name"], "tanaka");

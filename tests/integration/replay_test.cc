@@ -14,6 +14,7 @@
 #include "common/time.h"
 #include "correlator/incident.h"
 #include "tests/testing/child_process.h"
+#include "tests/testing/json_lines.h"
 #include "tests/testing/temp_dir.h"
 
 namespace hinomi {
@@ -30,18 +31,6 @@ const std::string kNow = "2026-01-15T00:00:00Z";
 std::string writeConfig(const TempDir& dir) {
   return dir.write("hinomi.yaml", "correlator:\n  decoders: [" + kSource + "/config/decoders]\n  rules: [" + kSource +
                                       "/config/rules]\n");
-}
-
-std::vector<correlator::Incident> incidents(const std::string& out) {
-  std::vector<correlator::Incident> result;
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto inc = correlator::incidentFromJson(line);
-    EXPECT_TRUE(inc.has_value()) << line;
-    if (inc) result.push_back(*inc);
-  }
-  return result;
 }
 
 std::string readFile(const std::string& path) {
@@ -64,7 +53,7 @@ TEST(ReplayTest, FailedPasswordFiresOncePerFailedPasswordLine) {
   auto cfg = writeConfig(dir);
   auto r = runProgram({HINOMI_BINARY, "replay", "-c", cfg, "--now", kNow, kOpenSsh});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto inc = incidents(r.out);
+  auto inc = testing::incidentLines(r.out);
   size_t failed = 0;
   std::set<std::string> ids;
   for (const auto& i : inc) {
@@ -118,7 +107,7 @@ TEST(ReplayTest, DashReadsStdinAndGzipIsReadToo) {
   ASSERT_EQ(gzclose(gz), Z_OK);
   auto zipped = runProgram({HINOMI_BINARY, "replay", "-c", cfg, "--now", kNow, gz_path});
   ASSERT_EQ(zipped.exit_code, 0) << zipped.err;
-  auto pi = incidents(plain.out), zi = incidents(zipped.out);
+  auto pi = testing::incidentLines(plain.out), zi = testing::incidentLines(zipped.out);
   ASSERT_EQ(pi.size(), zi.size());
   for (size_t i = 0; i < pi.size(); ++i) {
     EXPECT_EQ(pi[i].rule_id, zi[i].rule_id);
@@ -136,7 +125,7 @@ TEST(ReplayTest, DashReadsStdinAndGzipIsReadToo) {
     return 127;
   });
   ASSERT_EQ(child.wait(std::chrono::seconds(60)), 0) << child.stderrText();
-  auto si = incidents(child.stdoutText());
+  auto si = testing::incidentLines(child.stdoutText());
   ASSERT_EQ(si.size(), pi.size());
   for (size_t i = 0; i < pi.size(); ++i) EXPECT_EQ(pi[i].fields, si[i].fields);
 }
@@ -165,7 +154,7 @@ TEST(ReplayTest, EventsOutWritesEveryEventAndLinesWithoutTimeTakeThePrevious) {
   EXPECT_EQ(ev[1].ts_us, ev[0].ts_us);
   EXPECT_EQ(ev[2].ts_us, ev[0].ts_us + 2000000);
   EXPECT_EQ(ev[0].id, correlator::stableUuid(std::string("replay\0", 7) + log + std::string("\0", 1) + "1"));
-  auto inc = incidents(r.out);
+  auto inc = testing::incidentLines(r.out);
   ASSERT_EQ(inc.size(), 2u) << r.out;
   EXPECT_EQ(inc[0].event_ids[0], ev[0].id);
   EXPECT_EQ(inc[1].event_ids[0], ev[2].id);

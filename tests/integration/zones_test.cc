@@ -8,6 +8,7 @@
 #include "common/event.h"
 #include "correlator/incident.h"
 #include "tests/testing/child_process.h"
+#include "tests/testing/json_lines.h"
 #include "tests/testing/temp_dir.h"
 
 namespace hinomi {
@@ -58,30 +59,6 @@ struct ZoneFixture {
   }
 };
 
-std::vector<correlator::Incident> incidents(const std::string& out) {
-  std::vector<correlator::Incident> result;
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto inc = correlator::incidentFromJson(line);
-    EXPECT_TRUE(inc.has_value()) << line;
-    if (inc) result.push_back(*inc);
-  }
-  return result;
-}
-
-std::vector<Event> events(const std::string& out) {
-  std::vector<Event> result;
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto e = eventFromJson(line);
-    EXPECT_TRUE(e.has_value()) << line;
-    if (e) result.push_back(*e);
-  }
-  return result;
-}
-
 TEST(ZonesTest, ReplayRaisesOnlyTheFlowsThePolicyForbids) {
   ZoneFixture s;
   auto log = s.dir.write("fw.log", traffic("10.20.5.10", "10.30.0.8", "accept") +  // via the gateway: allowed
@@ -93,7 +70,7 @@ TEST(ZonesTest, ReplayRaisesOnlyTheFlowsThePolicyForbids) {
   auto r = runProgram({HINOMI_BINARY, "replay", "-c", s.config, "--tenant", "katsuragi", "--now",
                        "2026-11-21T00:00:00Z", log});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto inc = incidents(r.out);
+  auto inc = testing::incidentLines(r.out);
   ASSERT_EQ(inc.size(), 2u) << r.out;
   EXPECT_EQ(inc[0].rule_id, kRuleId);
   EXPECT_EQ(inc[0].tenant, "katsuragi");
@@ -114,7 +91,7 @@ TEST(ZonesTest, DecodeShowsTheZoneFields) {
                                        traffic("10.20.7.7", "192.0.2.1", "accept"));
   auto r = runProgram({HINOMI_BINARY, "decode", "-c", s.config, "--tenant", "katsuragi", log});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto ev = events(r.out);
+  auto ev = testing::eventLines(r.out);
   ASSERT_EQ(ev.size(), 3u) << r.out;
   EXPECT_EQ(ev[0].tenant, "katsuragi");
   EXPECT_EQ(ev[0].fields.value("source.zone", ""), "lgwan") << ev[0].fields.dump();
@@ -127,7 +104,7 @@ TEST(ZonesTest, DecodeShowsTheZoneFields) {
 
   auto plain = runProgram({HINOMI_BINARY, "decode", "-c", s.config, log});
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
-  for (const auto& e : events(plain.out)) EXPECT_FALSE(e.fields.contains("source.zone")) << e.fields.dump();
+  for (const auto& e : testing::eventLines(plain.out)) EXPECT_FALSE(e.fields.contains("source.zone")) << e.fields.dump();
 }
 
 TEST(ZonesTest, RuleFixturesSeeTheZoneFieldsOfTheirTenant) {
