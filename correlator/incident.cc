@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "common/json_writer.h"
 #include "common/time.h"
 
 namespace hinomi::correlator {
@@ -29,9 +30,9 @@ uint64_t fnv1a(std::string_view s, uint64_t basis) {
   return mix(h ^ s.size());
 }
 
-void appendString(std::string& out, std::string_view s) {
-  out += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
-}
+// The hand-written writer (common/json_writer.h): the same bytes as nlohmann's dump with
+// error_handler_t::replace, at a fraction of the cost (an incident carries every event field).
+void appendString(std::string& out, std::string_view s) { hinomi::json::appendText(out, s); }
 
 void appendTime(std::string& out, int64_t us) {
   char buf[kRfc3339Max];
@@ -108,7 +109,7 @@ void appendJson(const Incident& inc, std::string& out) {
   out += "],\"tenant\":";
   appendString(out, inc.tenant);
   out += ",\"group\":";
-  out += inc.group.dump(-1, ' ', false, json::error_handler_t::replace);
+  hinomi::json::appendValue(out, inc.group);
   out += ",\"first_ts\":";
   appendTime(out, inc.first_ts_us);
   out += ",\"last_ts\":";
@@ -121,7 +122,7 @@ void appendJson(const Incident& inc, std::string& out) {
     appendString(out, inc.event_ids[i]);
   }
   out += "],\"fields\":";
-  out += inc.fields.dump(-1, ' ', false, json::error_handler_t::replace);
+  hinomi::json::appendValue(out, inc.fields);
   out.push_back('}');
 }
 

@@ -58,9 +58,15 @@ size_t parseKvPairs(std::string_view s, const ParseContext& ctx, Event& out) {
     ++pos;
     value.clear();
     if (pos < s.size() && s[pos] == '"') {
+      // Copied a run at a time up to the next quote or backslash (not a char at a time).
       ++pos;
-      while (pos < s.size() && s[pos] != '"') {
-        if (s[pos] == '\\' && pos + 1 < s.size() && (s[pos + 1] == '"' || s[pos + 1] == '\\')) ++pos;
+      for (;;) {
+        size_t stop = s.find_first_of("\"\\", pos);
+        if (stop == std::string_view::npos) stop = s.size();
+        value.append(s.substr(pos, stop - pos));
+        pos = stop;
+        if (pos >= s.size() || s[pos] == '"') break;
+        if (pos + 1 < s.size() && (s[pos + 1] == '"' || s[pos + 1] == '\\')) ++pos;
         value.push_back(s[pos++]);
       }
       if (pos < s.size()) ++pos;  // closing quote (an unclosed one runs to the end)
@@ -69,16 +75,17 @@ size_t parseKvPairs(std::string_view s, const ParseContext& ctx, Event& out) {
       while (pos < s.size() && s[pos] != ' ') ++pos;
       value.assign(s.substr(vstart, pos - vstart));
     }
-    name = "kv.";
-    name.append(key);
-    out.fields[name] = value;
     ++pairs;
     for (const auto& m : kMappings)
-      if (m.key == key && !out.fields.contains(std::string(m.ecs))) {
+      if (m.key.size() == key.size() && m.key[0] == key[0] && m.key == key && !out.fields.contains(m.ecs)) {
         if (m.numeric) parse::putNumberOrString(out, m.ecs, value);
         else parse::putString(out, m.ecs, value);
       }
     if (key == "devname" && !value.empty()) out.host = value;
+    name = "kv.";
+    name.append(key);
+    out.fields[name] = std::move(value);  // a FortiGate line has ~45 pairs: no copy of each value
+    value.clear();
   }
   // FortiGate: date=YYYY-MM-DD time=hh:mm:ss tz="+0900" (local time of the device).
   auto date_it = out.fields.find("kv.date");

@@ -54,11 +54,22 @@ DecoderSet::DecoderSet(std::vector<Decoder> decoders) : decoders_(std::move(deco
   }
 }
 
-bool DecoderSet::decode(Event& event) const {
-  std::string applied;
+namespace {
+// Working memory of decode(), kept per thread so the steady state allocates no vectors.
+struct DecodeScratch {
   std::vector<re2::StringPiece> groups;
   std::vector<const std::string*> touched;  // field names this decoder wrote, for its `types`
   std::vector<int> set_hits;
+  std::vector<std::pair<const std::string*, std::string>> values;
+};
+}  // namespace
+
+bool DecoderSet::decode(Event& event) const {
+  thread_local DecodeScratch scratch;
+  std::string applied;
+  auto& groups = scratch.groups;
+  auto& touched = scratch.touched;
+  auto& set_hits = scratch.set_hits;
   for (size_t di = 0; di < decoders_.size(); ++di) {
     const Decoder& d = decoders_[di];
     if (!selectsEvent(d, event)) continue;
@@ -94,17 +105,28 @@ bool DecoderSet::decode(Event& event) const {
         if (member == nullptr || member->empty()) continue;
         value = *member;
       } else {
-        auto it = event.fields.find(m.from);
-        if (it == event.fields.end()) continue;
-        value = *it;
-        if (m.remove_source) event.fields.erase(it);
+        if (!event.fields.is_object()) continue;
+        auto& object = event.fields.get_ref<nlohmann::json::object_t&>();
+        auto it = object.find(m.from);
+        if (it == object.end()) continue;
+        if (m.remove_source) {
+          // A rename: the map node moves to its new key, nothing is copied or allocated.
+          auto node = object.extract(it);
+          node.key() = m.to;
+          object.erase(m.to);
+          object.insert(std::move(node));
+          touched.push_back(&m.to);
+          continue;
+        }
+        value = it->second;
       }
       event.fields[m.to] = std::move(value);
       touched.push_back(&m.to);
     }
     if (hit != nullptr) {
       // Copied before writing: the text may be a field this decoder overwrites.
-      std::vector<std::pair<const std::string*, std::string>> values;
+      auto& values = scratch.values;
+      values.clear();
       for (const auto& c : hit->captures) {
         const auto& g = groups[c.group];
         if (g.data() != nullptr && !g.empty()) values.emplace_back(&c.field, std::string(g.data(), g.size()));

@@ -18,7 +18,7 @@ FieldRef resolveField(std::string_view name) {
   return FieldRef{T::kFields, std::string(name)};
 }
 
-bool fieldText(const Event& e, const FieldRef& f, std::string& out) {
+bool fieldView(const Event& e, const FieldRef& f, std::string& scratch, std::string_view& out) {
   using T = FieldRef::Top;
   switch (f.top) {
     case T::kId: out = e.id; return true;
@@ -32,11 +32,13 @@ bool fieldText(const Event& e, const FieldRef& f, std::string& out) {
     case T::kParseStatus: out = e.parse_status; return true;
     case T::kFacility:
       if (e.facility < 0) return false;
-      out = std::to_string(e.facility);
+      scratch = std::to_string(e.facility);
+      out = scratch;
       return true;
     case T::kSeverity:
       if (e.severity < 0) return false;
-      out = std::to_string(e.severity);
+      scratch = std::to_string(e.severity);
+      out = scratch;
       return true;
     case T::kFields: break;
   }
@@ -46,13 +48,24 @@ bool fieldText(const Event& e, const FieldRef& f, std::string& out) {
   const auto& v = *it;
   if (v.is_string()) {
     out = v.get_ref<const std::string&>();
-  } else if (v.is_boolean()) {
-    out = v.get<bool>() ? "true" : "false";
-  } else if (v.is_number()) {
-    out = v.dump();
-  } else {
-    return false;
+    return true;
   }
+  if (v.is_boolean()) {
+    out = v.get<bool>() ? "true" : "false";
+    return true;
+  }
+  if (v.is_number()) {
+    scratch = v.dump();
+    out = scratch;
+    return true;
+  }
+  return false;
+}
+
+bool fieldText(const Event& e, const FieldRef& f, std::string& out) {
+  std::string_view view;
+  if (!fieldView(e, f, out, view)) return false;
+  if (view.data() != out.data()) out.assign(view);
   return true;
 }
 

@@ -260,9 +260,10 @@ std::vector<const Rule*> RuleSet::match(const Event& event) const {
   s.candidates.clear();
   s.fired_list.clear();
   for (const auto& scan : im.scans) {
-    if (!fieldText(event, scan.field, s.text)) continue;
+    std::string_view text;
+    if (!fieldView(event, scan.field, s.text, text)) continue;
     s.set_hits.clear();
-    if (!scan.set->Match(s.text, &s.set_hits)) continue;
+    if (!scan.set->Match(re2::StringPiece(text.data(), text.size()), &s.set_hits)) continue;
     for (int h : s.set_hits) {
       int g = scan.base + h;
       s.fired[size_t(g) >> 6] |= uint64_t{1} << (g & 63);
