@@ -24,6 +24,7 @@
 #include "correlator/incident.h"
 #include "correlator/line_decoder.h"
 #include "correlator/rules/rule_loader.h"
+#include "correlator/windows/correlation_engine.h"
 
 namespace hinomi::cli {
 namespace {
@@ -174,6 +175,7 @@ int runReplay(const ReplayArgs& args) {
   }
 
   auto parser = collector::makeParser("auto");
+
   const bool progress = isatty(2) == 1;
   const auto started = Steady::now();
   auto last_progress = started;
@@ -181,7 +183,20 @@ int runReplay(const ReplayArgs& args) {
   std::map<std::string, RuleCount> per_rule;
   std::string line, out, events_buf, error;
   int exit_code = 0;
-
+  correlator::CorrelationOptions corr_options;
+  corr_options.allowed_lateness_us = cfg->correlator.allowed_lateness_secs * 1000000;
+  corr_options.max_clock_skew_us = cfg->correlator.max_clock_skew_secs * 1000000;
+  correlator::CorrelationEngine correlations(rules.correlations, corr_options);
+  std::vector<int> matched;
+  std::vector<correlator::Incident> correlated;
+  auto emit = [&](const correlator::Incident& incident) {
+    correlator::appendJson(incident, out);
+    out.push_back('\n');
+    ++incidents;
+    auto& rc = per_rule[incident.rule_id];
+    if (rc.title.empty()) rc.title = incident.title;
+    ++rc.count;
+  };
   for (size_t i = 0; i < readers.size() && exit_code == 0; ++i) {
     const std::string& name = args.inputs[i];
     int64_t previous_ts = references[i];  // year reference and time of a line without one
@@ -215,15 +230,17 @@ int runReplay(const ReplayArgs& args) {
         events_buf.push_back('\n');
         std::fwrite(events_buf.data(), 1, events_buf.size(), events_out);
       }
+      matched.clear();
       for (const rules::Rule* rule : rules.set->match(event)) {
-        auto incident = correlator::incidentFromEvent(rule->id, rule->title, rule->level, rule->tags, event);
-        correlator::appendJson(incident, out);
-        out.push_back('\n');
-        ++incidents;
-        auto& rc = per_rule[rule->id];
-        if (rc.title.empty()) rc.title = rule->title;
-        ++rc.count;
+        size_t index = size_t(rule - rules.set->rules().data());
+        matched.push_back(int(index));
+        // A rule that only feeds correlations raises no incident of its own (Sigma: generate: false).
+        if (rules.correlations->raisesOwnIncidents(index))
+          emit(correlator::incidentFromEvent(rule->id, rule->title, rule->level, rule->tags, event));
       }
+      correlated.clear();
+      correlations.onEvent(event, matched, correlated);
+      for (const auto& incident : correlated) emit(incident);
       if (out.size() >= (1 << 16)) {
         std::fwrite(out.data(), 1, out.size(), stdout);
         out.clear();
@@ -244,6 +261,9 @@ int runReplay(const ReplayArgs& args) {
       exit_code = 1;
     }
   }
+  correlated.clear();
+  correlations.finish(correlated);
+  for (const auto& incident : correlated) emit(incident);
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
   if (events_out && std::fclose(events_out) != 0) {

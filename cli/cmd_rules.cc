@@ -38,12 +38,14 @@ void addRulesCommand(CLI::App& app, int& exit_code) {
     auto loaded = rules::loadRules(rulePaths(*cfg, !config->empty(), *dirs));
     for (const auto& e : loaded.errors) std::cout << located(e, "error") << "\n";
     for (const auto& w : loaded.warnings) std::cout << located(w, "warning") << "\n";
-    size_t n = loaded.set ? loaded.set->size() : 0;
+    size_t correlations = loaded.correlations ? loaded.correlations->size() : 0;
+    size_t n = (loaded.set ? loaded.set->size() : 0) + correlations;
     if (loaded.set) {
       auto st = loaded.set->stats();
       std::cout << loaded.pipelines << " pipelines; " << st.set_patterns << " patterns in "
                 << st.scanned_fields << " field sets; " << st.always_evaluated
-                << " rules evaluated for every event; " << loaded.warnings.size() << " warnings\n";
+                << " rules evaluated for every event; " << correlations << " correlations; "
+                << loaded.warnings.size() << " warnings\n";
     }
     std::cout << n << " rules loaded, " << loaded.refused << " refused\n";
     exit_code = loaded.errors.empty() && loaded.set ? 0 : 1;

@@ -64,12 +64,15 @@ Result<LoadedDetection> loadDetection(const config::CorrelatorOptions& options, 
   auto& m = DetectorMetrics::get();
   m.decoders_loaded->Set(double(decoders.set.size()));
   m.rules_loaded->Set(double(rules.set->size()));
+  m.correlations_loaded->Set(double(rules.correlations->size()));
   m.rules_refused->Set(double(rules.refused));
-  log.info("Detection loaded. decoders={} decoder_errors={} rules={} refused={} warnings={} pipelines={}",
-           decoders.set.size(), out.decoder_errors, rules.set->size(), rules.refused, rules.warnings.size(),
-           rules.pipelines);
+  // rules= counts detection and correlation rules, as `hinomi rules lint` does.
+  log.info("Detection loaded. decoders={} decoder_errors={} rules={} refused={} warnings={} pipelines={} correlations={}",
+           decoders.set.size(), out.decoder_errors, rules.set->size() + rules.correlations->size(), rules.refused,
+           rules.warnings.size(), rules.pipelines, rules.correlations->size());
   out.set.decoders = std::make_shared<const DecoderSet>(std::move(decoders.set));
   out.set.rules = std::move(rules.set);
+  out.set.correlations = std::move(rules.correlations);
   return out;
 }
 

@@ -55,7 +55,10 @@ Detector::Detector(bus::Bus& bus, DetectorOptions options, DetectionSet detectio
       detection_(std::move(detection)),
       clock_(clock),
       consumer_(std::move(consumer)),
-      shared_(std::make_shared<Shared>()) {}
+      shared_(std::make_shared<Shared>()) {
+  if (detection_.correlations && !detection_.correlations->empty())
+    correlation_ = std::make_unique<CorrelationEngine>(detection_.correlations, options_.correlation);
+}
 
 Detector::~Detector() { stop(); }
 
@@ -164,12 +167,24 @@ void Detector::process(const bus::Record& record, std::vector<Outgoing>& out) {
   }
   if (detection_.tenants) enrichZones(*detection_.tenants, *event);
   if (event->ingest_ts_us > 0) m.event_lag->Set(double(clock_.nowMicros() - event->ingest_ts_us) / 1e6);
+  matched_.clear();
   for (const rules::Rule* rule : detection_.rules->match(*event)) {
     m.ruleMatches(rule->id).Increment();
+    size_t index = size_t(rule - detection_.rules->rules().data());
+    matched_.push_back(int(index));
+    // A rule that only feeds correlations raises no incident of its own (Sigma: generate: false).
+    if (correlation_ && !detection_.correlations->raisesOwnIncidents(index)) continue;
     auto incident = incidentFromEvent(rule->id, rule->title, rule->level, rule->tags, *event);
     // Keyed by the incident id: a re-emitted incident lands in the partition of its first copy,
     // so a consumer de-duplicating per partition sees both; incidents carry their own times and
     // need no per-tenant order, and one busy tenant does not load one partition.
+    out.push_back(Outgoing{incident.id, toJson(incident)});
+  }
+  if (!correlation_) return;
+  correlated_.clear();
+  correlation_->onEvent(*event, matched_, correlated_);
+  for (const auto& incident : correlated_) {
+    m.ruleMatches(incident.rule_id).Increment();
     out.push_back(Outgoing{incident.id, toJson(incident)});
   }
 }

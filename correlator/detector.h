@@ -22,7 +22,9 @@
 #include "common/time.h"
 #include "correlator/decoders/decoder_set.h"
 #include "correlator/enrich/tenant_policy.h"
+#include "correlator/rules/correlation_set.h"
 #include "correlator/rules/rule_set.h"
+#include "correlator/windows/correlation_engine.h"
 
 namespace hinomi::correlator {
 
@@ -37,6 +39,7 @@ struct DetectorOptions {
   // On stop, how long incidents already handed to the bus may take to report delivered, so a
   // clean stop commits its last batch instead of leaving it to be re-emitted.
   std::chrono::milliseconds stop_grace{2000};
+  CorrelationOptions correlation;  // lateness and clock skew of the correlation windows
 };
 
 // What the detector applies; compiled once at load and shared read-only.
@@ -44,6 +47,7 @@ struct DetectionSet {
   std::shared_ptr<const DecoderSet> decoders;
   std::shared_ptr<const rules::RuleSet> rules;
   std::shared_ptr<const TenantPolicies> tenants;  // zone enrichment after decoding; null: none
+  std::shared_ptr<const rules::CorrelationSet> correlations;  // null: none
 };
 
 class Detector {
@@ -92,6 +96,11 @@ class Detector {
   std::unique_ptr<bus::Consumer> consumer_;
   std::shared_ptr<Shared> shared_;
   int64_t last_warning_us_ = 0;  // rate-limits per-record warnings (thread only)
+  // Correlation windows, in memory (thread only): they do not survive a restart yet
+  // (docs/correlations.md, "Where correlations run").
+  std::unique_ptr<CorrelationEngine> correlation_;
+  std::vector<int> matched_;
+  std::vector<Incident> correlated_;
   uint64_t suppressed_warnings_ = 0;
   std::thread thread_;
 };

@@ -43,6 +43,7 @@ DetectorMetrics& DetectorMetrics::get() {
                         "Now minus the ingest time of the last event processed");
     d.decoders_loaded = gauge("hinomi_correlator_decoders_loaded", "Decoders loaded at start");
     d.rules_loaded = gauge("hinomi_correlator_rules_loaded", "Detection rules loaded and compiled at start");
+    d.correlations_loaded = gauge("hinomi_correlator_correlations_loaded", "Correlation rules loaded at start (docs/correlations.md)");
     d.rules_refused = gauge("hinomi_correlator_rules_refused", "Rule documents refused at start (logged with FILE:LINE)");
     return d;
   }();

@@ -25,6 +25,7 @@ struct DetectorMetrics {
   prometheus::Gauge* decoders_loaded = nullptr;        // hinomi_correlator_decoders_loaded
   prometheus::Gauge* rules_loaded = nullptr;           // hinomi_correlator_rules_loaded
   prometheus::Gauge* rules_refused = nullptr;          // hinomi_correlator_rules_refused
+  prometheus::Gauge* correlations_loaded = nullptr;    // hinomi_correlator_correlations_loaded
 
   // The process's series, registered on first use; thread-safe.
   static DetectorMetrics& get();

@@ -21,6 +21,13 @@ Schema<CorrelatorOptions> correlatorSchema() {
   s.integer("batch_size", &CorrelatorOptions::batch_size, 1, 100000,
             "Events polled at once; their offsets are committed after every incident they raised is "
             "delivered, so a larger batch commits less often and re-processes more after a crash");
+  s.integer("allowed_lateness_secs", &CorrelatorOptions::allowed_lateness_secs, 0, 86400,
+            "Correlation windows (docs/correlations.md) close this long after their end, so events that "
+            "arrive out of order by up to this much still count");
+  s.integer("max_clock_skew_secs", &CorrelatorOptions::max_clock_skew_secs, 0, 86400 * 366,
+            "An event time later than its ingest time by more than this is taken as ingest time plus this "
+            "when it moves a tenant's clock, so one host with a clock in the future cannot close every "
+            "window of its tenant early");
   s.check([](const CorrelatorOptions& o, const YAML::Node& n, Diagnostics& d) {
     if (o.group.empty()) d.error(n && n.IsMap() && n["group"] ? n["group"] : n, "correlator.group: must not be empty");
   });

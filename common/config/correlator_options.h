@@ -18,6 +18,8 @@ struct CorrelatorOptions {
   bool enabled = true;                                      // `hinomi run` runs the detector
   std::string group = "hinomi-detector";                    // its consumer group on topics.events
   int64_t batch_size = 500;                                 // events per poll / commit
+  int64_t allowed_lateness_secs = 10;                       // correlation windows: out-of-order slack
+  int64_t max_clock_skew_secs = 300;                        // event time ahead of ingest time, at most
 };
 
 Schema<CorrelatorOptions> correlatorSchema();

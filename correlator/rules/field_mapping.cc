@@ -117,19 +117,24 @@ PipelineReadResult readPipelineFile(const std::string& path) {
   return readPipelineText(*text, path);
 }
 
+std::optional<std::string> mapField(const std::vector<Pipeline>& pipelines, const LogSource& ls,
+                                    const std::string& field) {
+  for (const auto& p : pipelines) {
+    if (!applies(p, ls)) continue;
+    for (const auto& [from, to] : p.fields)
+      if (from == field) return to;
+  }
+  return std::nullopt;
+}
+
 Result<std::vector<std::string>> applyPipelines(const std::vector<Pipeline>& pipelines, Rule& rule) {
   std::vector<const Pipeline*> apply;
   for (const auto& p : pipelines)
     if (applies(p, rule.logsource)) apply.push_back(&p);
   std::set<std::string> unmapped;
   auto map = [&](std::string& field) {
-    for (const auto* p : apply)
-      for (const auto& [from, to] : p->fields)
-        if (from == field) {
-          field = to;
-          return;
-        }
-    unmapped.insert(field);
+    if (auto to = mapField(pipelines, rule.logsource, field)) field = *to;
+    else unmapped.insert(field);
   };
   for (auto& pred : rule.predicates) {
     // Keywords read `message`, which is hinomi's own name: never mapped.

@@ -11,6 +11,7 @@
 // For each rule the pipelines that apply are taken in load order; the first one that maps a field
 // wins, and the first one with a route gives the route.
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +39,11 @@ PipelineReadResult readPipelineFile(const std::string& path);
 
 // Does `p` apply to a rule with logsource `ls`? (Case-insensitive, every key p names must agree.)
 bool applies(const Pipeline& p, const LogSource& ls);
+
+// The event field a Sigma field name reads for rules of logsource `ls` (the first applying pipeline
+// that maps it), or nullopt when none maps it.
+std::optional<std::string> mapField(const std::vector<Pipeline>& pipelines, const LogSource& ls,
+                                    const std::string& field);
 
 // Maps the rule's field names and adds the route as a gate the condition must also pass. Returns
 // the Sigma field names no applying pipeline mapped (for lint).

@@ -66,6 +66,7 @@ struct Condition {
 
 struct Rule {
   std::string id;
+  std::string name;  // optional; correlation rules may refer to a rule by it
   std::string title;
   std::string status;
   std::string level;

@@ -136,11 +136,13 @@ LoadedRules loadRules(const std::vector<std::string>& paths) {
   out.pipelines = pipelines.size();
 
   std::vector<Rule> rules;
+  std::vector<CorrelationRule> correlations;
   std::map<std::string, Location> seen;
   for (const auto& f : rule_files) {
     auto r = readSigmaFile(f.string());
     out.errors.insert(out.errors.end(), r.errors.begin(), r.errors.end());
     out.refused += r.refused;
+    for (auto& c : r.correlations) correlations.push_back(std::move(c));
     for (auto& rule : r.rules) {
       if (auto [it, fresh] = seen.emplace(rule.id, rule.location); !fresh) {
         out.errors.push_back(Error{ErrorCode::kConfig,
@@ -167,6 +169,10 @@ LoadedRules loadRules(const std::vector<std::string>& paths) {
     return out;
   }
   out.set = std::make_shared<const RuleSet>(std::move(*set));
+  auto compiled = compileCorrelations(std::move(correlations), *out.set, pipelines);
+  out.errors.insert(out.errors.end(), compiled.errors.begin(), compiled.errors.end());
+  out.refused += compiled.refused;
+  out.correlations = std::move(compiled.set);
   return out;
 }
 

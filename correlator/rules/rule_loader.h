@@ -9,14 +9,16 @@
 #include <vector>
 
 #include "common/result.h"
+#include "correlator/rules/correlation_set.h"
 #include "correlator/rules/rule_set.h"
 
 namespace hinomi::rules {
 
 struct LoadedRules {
   std::shared_ptr<const RuleSet> set;  // null only when RE2 could not compile the set
+  std::shared_ptr<const CorrelationSet> correlations;  // set with `set`; empty when none are loaded
   std::vector<Error> errors;           // every refusal (and I/O or pipeline error), located
-  int refused = 0;                     // rules (documents) refused
+  int refused = 0;                     // rules (documents) refused, correlations included
   std::vector<Error> warnings;         // rules that load but look wrong (never match, unmapped fields)
   size_t pipelines = 0;
 };

@@ -10,6 +10,7 @@
 #include "common/config/yaml_documents.h"
 #include "common/config/yaml_files.h"
 #include "correlator/rules/condition_parser.h"
+#include "correlator/rules/correlation_reader.h"
 #include "correlator/rules/value_modifiers.h"
 
 namespace hinomi::rules {
@@ -24,10 +25,10 @@ class DocReader {
     rule.location = at(doc);
     if (!doc.IsMap()) return fail(doc, "a Sigma rule must be a YAML map");
     if (doc["action"]) return fail(doc["action"], "rule collections ('action: global') are not supported; write one rule per document");
-    if (doc["correlation"]) return fail(doc["correlation"], "Sigma correlation rules are not supported by this loader");
     rule.title = scalar(doc, "title", true);
     rule.id = scalar(doc, "id", false);
-    if (rule.id.empty()) rule.id = fallback_id;
+    rule.name = scalar(doc, "name", false);
+    if (rule.id.empty()) rule.id = rule.name.empty() ? fallback_id : rule.name;
     rule.status = scalar(doc, "status", false);
     rule.level = scalar(doc, "level", false);
     rule.description = scalar(doc, "description", false);
@@ -258,8 +259,14 @@ ReadResult readSigmaText(std::string_view text, const std::string& file) {
     if (docs[i].IsNull()) continue;  // an empty document, e.g. after a trailing ---
     Rule rule;
     try {
-      DocReader reader(file, out.errors);
       std::string fallback = docs.size() > 1 ? stem + "#" + std::to_string(i + 1) : stem;
+      if (docs[i].IsMap() && docs[i]["correlation"]) {
+        CorrelationRule c;
+        if (readCorrelationDocument(docs[i], file, fallback, c, out.errors)) out.correlations.push_back(std::move(c));
+        else ++out.refused;
+        continue;
+      }
+      DocReader reader(file, out.errors);
       if (reader.read(docs[i], rule, fallback)) out.rules.push_back(std::move(rule));
       else ++out.refused;
     } catch (const YAML::Exception& e) {

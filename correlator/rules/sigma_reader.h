@@ -8,12 +8,14 @@
 #include <vector>
 
 #include "common/result.h"
+#include "correlator/rules/correlation_rule.h"
 #include "correlator/rules/rule.h"
 
 namespace hinomi::rules {
 
 struct ReadResult {
   std::vector<Rule> rules;    // field names as written in the rule (not mapped yet)
+  std::vector<CorrelationRule> correlations;  // documents with a `correlation` section
   std::vector<Error> errors;  // every reason, each with its location
   int refused = 0;            // documents refused (one may carry several errors)
 };

@@ -109,7 +109,9 @@ TEST(DetectorRunTest, AFailedRootPasswordBecomesOneIncidentAcrossARestart) {
     ASSERT_TRUE(waitForMetric(r.http, "hinomi_correlator_incidents_published_total", 1)) << hinomi.stderrText();
     EXPECT_EQ(metric(r.http, "hinomi_correlator_events_total"), 1);
     EXPECT_EQ(metric(r.http, "hinomi_correlator_events_decoded_total"), 1);
-    EXPECT_EQ(metric(r.http, "hinomi_correlator_rules_loaded"), std::stod(n[1]));
+    EXPECT_EQ(metric(r.http, "hinomi_correlator_rules_loaded") + metric(r.http, "hinomi_correlator_correlations_loaded"),
+              std::stod(n[1]));
+    EXPECT_EQ(metric(r.http, "hinomi_correlator_correlations_loaded"), 1);  // sshd_bruteforce.yml
     stop(hinomi);
   }
   auto incidents = incidentsOnTheBus(cfg);

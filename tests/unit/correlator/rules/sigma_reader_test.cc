@@ -107,7 +107,7 @@ TEST(SigmaReaderTest, EachRefusalNamesItsLine) {
       {"title: t\ndetection:\n  sel:\n    - f: x\n    - kw\n  condition: sel\n", 4, "mixes maps and keywords"},
       {"title: t\ndetection:\n  sel:\n    f:\n      a: b\n  condition: sel\n", 5, "must have a value"},
       {"action: global\ntitle: t\n", 1, "rule collections"},
-      {"title: t\ncorrelation:\n  type: event_count\n", 3, "correlation rules"},
+      {"title: t\ncorrelation:\n  type: event_count\n", 3, "names no 'rules'"},
       {"title: t\ndetection: [a]\n", 2, "'detection' must be a map"},
       {"title: [t\n", 2, "YAML syntax"},
       {"- just a list\n", 1, "must be a YAML map"},
