@@ -25,7 +25,21 @@ std::string located(const Error& e) {
 
 std::string fileLine(const Location& at) { return at.file + ":" + std::to_string(at.line); }
 
+void printScript(const rules::CaseResult& c) {
+  std::cout << fileLine(c.location) << ": " << (c.passed() ? "PASS" : "FAIL") << " correlation " << c.correlation->id
+            << " (" << c.correlation->title << "): ";
+  if (c.passed()) {
+    std::cout << "script raised the " << c.incidents.size() << " incident(s) expected\n";
+    return;
+  }
+  std::cout << c.mismatch << "\n";
+  for (const auto& inc : c.incidents)
+    std::cout << "    raised: group=" << inc.group.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+              << " event_count=" << inc.event_count << "\n";
+}
+
 void printCase(const rules::CaseResult& c) {
+  if (c.correlation) return printScript(c);
   std::cout << fileLine(c.location) << ": " << (c.passed() ? "PASS" : "FAIL") << " rule " << c.rule->id << " ("
             << c.rule->title << "): ";
   if (c.passed()) std::cout << (c.expect_fire ? "fired" : "did not fire on a near miss") << "\n";
@@ -54,7 +68,7 @@ int runRulesTest(const RulesTestArgs& args) {
 
   auto fixtures = rules::loadFixtures(paths);
   auto run = rules::runFixtures(fixtures.fixtures, *loaded.set, *decoders, SystemClock::instance().nowMicros(),
-                                &*tenants);
+                                &*tenants, loaded.correlations.get());
   for (const auto& e : fixtures.errors) std::cout << located(e) << "\n";
   for (const auto& e : run.errors) std::cout << located(e) << "\n";
   for (const auto& c : run.cases)
@@ -62,6 +76,10 @@ int runRulesTest(const RulesTestArgs& args) {
   if (!run.untested.empty()) {
     std::cout << "rules without fixtures:\n";
     for (const auto* r : run.untested) std::cout << "  " << fileLine(r->location) << ": " << r->id << "\n";
+  }
+  if (!run.untested_correlations.empty()) {
+    std::cout << "correlations without a script:\n";
+    for (const auto* c : run.untested_correlations) std::cout << "  " << fileLine(c->location) << ": " << c->id << "\n";
   }
   std::cout << run.passed << " passed, " << run.failed << " failed\n";
   return run.failed == 0 && fixtures.errors.empty() && run.errors.empty() ? 0 : 1;

@@ -69,13 +69,25 @@ class DocReader {
         fixture.tenant = text(kv.second, "tenant");
       } else if (key == "fire" || key == "no_fire") {
         readCases(kv.second, key, fixture.cases);
+      } else if (key == "script") {
+        fixture.has_script = true;
+        readCases(kv.second, key, fixture.script);
+      } else if (key == "expect") {
+        readExpect(kv.second, fixture.expect);
       } else {
-        fail(kv.first, "unknown key '" + key + "' in a rule fixture (known: rule, tenant, fire, no_fire)");
+        fail(kv.first, "unknown key '" + key + "' in a rule fixture (known: rule, tenant, fire, no_fire, script, expect)");
       }
     }
     if (!doc["rule"]) fail(doc, "the fixture has no 'rule' (the id of the rule it tests)");
     else if (ok_ && fixture.rule_id.empty()) fail(doc["rule"], "'rule' is empty");
-    if (ok_ && fixture.cases.empty()) fail(doc, "the fixture has no cases under 'fire' or 'no_fire'");
+    if (ok_ && fixture.has_script && !fixture.cases.empty())
+      fail(doc, "a fixture has either 'fire' / 'no_fire' (a detection rule) or 'script' (a correlation), not both");
+    else if (ok_ && fixture.has_script && !doc["expect"])
+      fail(doc, "a 'script' needs 'expect': the incidents it must raise ([] for none)");
+    else if (ok_ && !fixture.has_script && doc["expect"]) fail(doc["expect"], "'expect' belongs to a 'script'");
+    else if (ok_ && fixture.has_script && fixture.script.empty()) fail(doc["script"], "the script has no cases");
+    else if (ok_ && !fixture.has_script && fixture.cases.empty())
+      fail(doc, "the fixture has no cases under 'fire' or 'no_fire' (or a 'script')");
     return ok_;
   }
 
@@ -113,6 +125,37 @@ class DocReader {
       c.expect_fire = key == "fire";
       c.location = at(item);
       if (readCase(item, c)) cases.push_back(std::move(c));
+    }
+  }
+
+  void readExpect(const YAML::Node& list, std::vector<ExpectedIncident>& out) {
+    if (!list.IsSequence()) {
+      fail(list, "'expect' must be a list of incidents ({group: …, event_count: N}), [] for none");
+      return;
+    }
+    for (const auto& item : list) {
+      ExpectedIncident e;
+      e.location = at(item);
+      if (!item.IsMap()) {
+        fail(item, "an expected incident is a map (group, event_count)");
+        continue;
+      }
+      for (const auto& kv : item) {
+        const std::string& key = kv.first.Scalar();
+        if (key == "group" && kv.second.IsMap()) {
+          e.group = nlohmann::json::object();
+          for (const auto& g : kv.second) e.group[g.first.Scalar()] = g.second.IsScalar() ? g.second.Scalar() : "";
+        } else if (key == "event_count" && kv.second.IsScalar()) {
+          uint64_t n = 0;
+          const std::string& s = kv.second.Scalar();
+          auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+          if (ec != std::errc() || p != s.data() + s.size()) fail(kv.second, "'event_count' must be a whole number");
+          e.event_count = n;
+        } else {
+          fail(kv.first, "unknown or malformed key '" + key + "' in an expected incident (known: group as a map, event_count)");
+        }
+      }
+      out.push_back(std::move(e));
     }
   }
 

@@ -9,9 +9,17 @@
 //   fire:    [{line: "<38>Nov 23 10:00:01 web1 sshd[811]: Failed password for …"}]
 //   no_fire: [{event: {app: sshd, message: "…", fields: {source.ip: 10.0.0.1}}}]
 //
+// A correlation rule's fixture is a timed script instead: its cases are fed in order (their event
+// times are the script's clock) and the correlation's incidents must be those expected, in order:
+//
+//   rule: <correlation id>
+//   script: [{line: "…"}, {line: "…"}, …]
+//   expect: [{group: {source.ip: 203.0.113.9}, event_count: 5}]   # [] = must raise none
+//
 // Unknown keys are errors, so the format can grow (timed scripts for correlations) without a
 // fixture written today meaning something else tomorrow.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,10 +38,20 @@ struct FixtureCase {
   Location location;        // the case's entry in its list
 };
 
+// One incident a script must raise; the keys given must match, the others are not checked.
+struct ExpectedIncident {
+  std::optional<uint64_t> event_count;
+  nlohmann::json group;  // null: any
+  Location location;
+};
+
 struct RuleFixture {
   std::string rule_id;
   std::string tenant = "default";
-  std::vector<FixtureCase> cases;
+  std::vector<FixtureCase> cases;   // fire / no_fire
+  bool has_script = false;          // a correlation's script (cases below, in order) and expect
+  std::vector<FixtureCase> script;
+  std::vector<ExpectedIncident> expect;
   Location location;  // the `rule` key
 };
 

@@ -1,5 +1,6 @@
 // Any bytes as a rule fixture file (`hinomi rules test`): reading collects located errors, never
-// crashes or throws, and every fixture it keeps names a rule and holds at least one case.
+// crashes or throws, and every fixture it keeps names a rule and holds at least one case (or a
+// correlation's script, never both).
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -11,6 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& e : load.errors)
     if (e.location.line < 1 || e.location.column < 1) __builtin_trap();
   for (const auto& f : load.fixtures)
-    if (f.rule_id.empty() || f.cases.empty()) __builtin_trap();
+    if (f.rule_id.empty() || (f.cases.empty() == f.script.empty()) || f.has_script != !f.script.empty())
+      __builtin_trap();
   return 0;
 }

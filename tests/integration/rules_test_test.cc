@@ -52,6 +52,44 @@ TEST(RulesTestTest, ShippedRulesPassTheirFixtures) {
   EXPECT_NE(last.rfind("0 passed", 0), 0u) << r.out;  // some cases ran
 }
 
+TEST(RulesTestTest, ACorrelationScriptMustRaiseTheIncidentsExpected) {
+  TempDir dir;
+  auto cfg = writeConfig(dir);
+  dir.write("rules/corr.yml", R"(title: Two root logins
+id: two-roots
+correlation: {type: event_count, rules: [ssh-root], group-by: [source.ip], timespan: 60s, condition: {gte: 2}}
+)");
+  auto line = [](const char* time, const char* ip) {
+    return std::string("  - line: '<38>Nov 23 ") + time + " web1 sshd[811]: Accepted password for root from " + ip +
+           " port 5 ssh2'\n";
+  };
+  std::string script = "script:\n" + line("10:00:00", "192.0.2.1") + line("10:00:10", "192.0.2.2") +
+                       line("10:00:20", "192.0.2.1");
+  dir.write("rules/tests/corr.yaml", "rule: two-roots\n" + script + "expect:\n  - {group: {source.ip: 192.0.2.1}, event_count: 2}\n");
+  auto r = runProgram({HINOMI_BINARY, "rules", "test", "-c", cfg});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("1 passed, 0 failed\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("rules without fixtures:\n"), std::string::npos) << r.out;  // ssh-root has none
+
+  // A wrong expectation fails with the difference and what was raised.
+  auto fixture = dir.write("rules/tests/corr.yaml",
+                           "rule: two-roots\n" + script + "expect:\n  - {group: {source.ip: 192.0.2.2}}\n");
+  r = runProgram({HINOMI_BINARY, "rules", "test", "-c", cfg});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find(fixture + ":1: FAIL correlation two-roots (Two root logins): incident 1 (line 7): group "
+                                 "{\"source.ip\":\"192.0.2.1\"}, expected {\"source.ip\":\"192.0.2.2\"}"),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("    raised: group={\"source.ip\":\"192.0.2.1\"} event_count=2\n"), std::string::npos) << r.out;
+
+  // A script for a detection rule, and fire cases next to a script, are errors.
+  dir.write("rules/tests/corr.yaml", "rule: ssh-root\n" + script + "expect: []\n---\nrule: two-roots\n" + script +
+                                          "expect: []\nfire:\n  - line: x\n");
+  r = runProgram({HINOMI_BINARY, "rules", "test", "-c", cfg});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find(fixture + ":1:1: error: no loaded correlation rule has id 'ssh-root'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not both"), std::string::npos) << r.out;
+}
+
 TEST(RulesTestTest, PassingFixturesExitZero) {
   TempDir dir;
   auto cfg = writeConfig(dir);
