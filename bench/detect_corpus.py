@@ -7,6 +7,10 @@
   detect_corpus.py rules N DIR       N Sigma rules in DIR (written as hinomi and SigmaHQ write
                                      them: logsource, field selections, modifiers, keywords)
   detect_corpus.py sec N FILE        the same N rules as SEC `Single` rules, one regex each
+  detect_corpus.py bflog N FILE      the mixed log with brute-force bursts woven in: now and then a new
+                                     source sends 5-12 refused passwords within a few seconds; the
+                                     log's other failures come from sources seen once (bench/correlate_bench.sh)
+  detect_corpus.py groups N FILE     N refused passwords, each from its own source (N distinct groups)
 
 Rule i is made from template i % len(TEMPLATES) with tokens drawn for it, so the Sigma and the SEC
 form look for the same thing. About one rule in a hundred (and at least one) is drawn from values
@@ -185,6 +189,27 @@ def main():
         with open(path, "w") as f:
             for i in range(n):
                 f.write(line(r, i) + "\n")
+    elif what == "bflog":
+        r = random.Random(13)
+        bursts = []  # [source, failures left]
+        with open(path, "w") as f:
+            for i in range(n):
+                if r.random() < 0.002:
+                    bursts.append([ext_ip(r), r.randint(5, 12)])
+                if bursts and r.random() < 0.1:
+                    b = r.choice(bursts)
+                    f.write("<38>%s %s sshd[%d]: Failed password for %s from %s port %d ssh2\n" % (
+                        ts(i), r.choice(HOSTS), r.randint(1000, 60000), r.choice(USERS), b[0], r.randint(1024, 65535)))
+                    b[1] -= 1
+                    if b[1] == 0:
+                        bursts.remove(b)
+                else:
+                    f.write(line(r, i) + "\n")
+    elif what == "groups":
+        with open(path, "w") as f:
+            for i in range(n):
+                f.write("<38>%s web1 sshd[811]: Failed password for root from 10.%d.%d.%d port 22 ssh2\n" % (
+                    ts(i), (i >> 16) & 255, (i >> 8) & 255, i & 255))
     elif what == "rules":
         os.makedirs(path, exist_ok=True)
         for i, sigma, _ in rules(n):
@@ -196,7 +221,7 @@ def main():
                 f.write("type=Single\ncontinue=TakeNext\nptype=RegExp\npattern=%s\ndesc=bench-%04d\naction=write - bench-%04d\n\n"
                         % (regex, i, i))
     else:
-        sys.exit("usage: detect_corpus.py log|rules|sec N PATH")
+        sys.exit("usage: detect_corpus.py log|bflog|groups|rules|sec N PATH")
 
 
 if __name__ == "__main__":
