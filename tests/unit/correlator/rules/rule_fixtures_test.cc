@@ -73,7 +73,7 @@ TEST(RuleFixturesTest, UnknownKeysAreErrorsAtTheirLine) {
   EXPECT_TRUE(load.fixtures.empty());
   ASSERT_EQ(load.errors.size(), 4u);
   EXPECT_EQ(load.errors[0].toString(),
-            "f.yaml:2:1: error: unknown key 'fires' in a rule fixture (known: rule, tenant, fire, no_fire)");
+            "f.yaml:2:1: error: unknown key 'fires' in a rule fixture (known: rule, tenant, fire, no_fire, script, expect)");
   EXPECT_EQ(load.errors[1].location.line, 7);
   EXPECT_EQ(load.errors[2].toString(), "f.yaml:8:5: error: unknown key 'lines' in a case (known: line, event)");
   EXPECT_EQ(load.errors[3].location.line, 9);
