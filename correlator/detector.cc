@@ -40,6 +40,21 @@ Result<std::unique_ptr<Detector>> Detector::start(bus::Bus& bus, DetectorOptions
   if (!consumer) return tl::unexpected(consumer.error());
   std::unique_ptr<Detector> d(
       new Detector(bus, std::move(options), std::move(detection), clock, std::move(*consumer)));
+  if (d->correlation_ && !d->options_.state_path.empty()) {
+    const auto started = std::chrono::steady_clock::now();
+    auto store = WindowStore::open(d->options_.state_path);
+    if (!store) return tl::unexpected(store.error());
+    auto counted = (*store)->load(*d->correlation_, d->options_.events_topic);
+    if (!counted) return tl::unexpected(counted.error());
+    d->counted_ = std::move(*counted);
+    d->store_ = std::move(*store);
+    (void)d->correlation_->takeChanges();  // what was just loaded is stored already
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    DetectorMetrics::get().state_restore_seconds->Set(secs);
+    logging::get("correlator")
+        ->info("Correlation windows restored. path={} groups={} dropped={} seconds={:.3f}", d->options_.state_path,
+               d->store_->stats().groups_restored, d->store_->stats().groups_dropped, secs);
+  }
   d->thread_ = std::thread([raw = d.get()] { raw->run(); });
   logging::get("correlator")
       ->info("Detector started. topic={} group={} incidents={} rules={} decoders={}", d->options_.events_topic,
@@ -125,7 +140,12 @@ void Detector::run() {
     const auto started = std::chrono::steady_clock::now();
     std::vector<Outgoing> out;
     for (const auto& record : *batch) {
-      process(record, out);
+      auto counted = counted_.find(record.partition);
+      if (store_ && counted != counted_.end() && record.offset < counted->second) {
+        m.events_already_counted->Increment();  // its incidents were published before the windows were stored
+      } else {
+        process(record, out);
+      }
       auto& next = uncommitted[record.partition];
       next = std::max(next, record.offset + 1);
     }
@@ -136,6 +156,10 @@ void Detector::run() {
                 batch->size(), out.size());
       break;
     }
+    if (store_) {
+      for (const auto& [partition, next] : uncommitted) counted_[partition] = std::max(counted_[partition], next);
+      if (!storeWindows()) break;  // stopping: this batch is read again and skipped or counted once
+    }
     uncommitted_events += batch->size();
     commit(uncommitted, uncommitted_events);
     m.batch_duration->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -143,6 +167,22 @@ void Detector::run() {
   consumer_->close();
   if (suppressed_warnings_ > 0) log->info("Detector stopped. suppressed_warnings={}", suppressed_warnings_);
   else log->info("Detector stopped.");
+}
+
+bool Detector::storeWindows() {
+  auto& m = DetectorMetrics::get();
+  auto backoff = options_.retry_backoff;
+  for (;;) {
+    auto st = store_->commit(*correlation_, options_.events_topic, counted_);
+    if (st) break;
+    m.state_commit_failures->Increment();
+    if (warningDue())
+      logging::get("correlator")->error("Cannot store the correlation windows; retrying. error={}", st.error().toString());
+    if (!sleepUnlessStopped(backoff)) return false;
+    backoff = std::min(backoff * 2, options_.max_retry_backoff);
+  }
+  m.open_groups->Set(double(correlation_->stats().open_groups));
+  return true;
 }
 
 void Detector::process(const bus::Record& record, std::vector<Outgoing>& out) {

@@ -7,6 +7,9 @@
 // delivery outcome (delivered, or rejected and counted), and incident ids are deterministic (rule,
 // tenant, event id). A crash or stop mid-batch leaves the batch uncommitted; the next start reads
 // it again and re-emits only incidents with the same ids, which consumers de-duplicate.
+// Correlation windows count each event once: after the incidents, the windows and the offsets
+// they include are written in one RocksDB batch, then the bus offsets are committed; events a
+// restart reads again below the stored offsets are skipped.
 
 #include <atomic>
 #include <chrono>
@@ -25,6 +28,7 @@
 #include "correlator/rules/correlation_set.h"
 #include "correlator/rules/rule_set.h"
 #include "correlator/windows/correlation_engine.h"
+#include "correlator/windows/window_store.h"
 
 namespace hinomi::correlator {
 
@@ -40,6 +44,9 @@ struct DetectorOptions {
   // clean stop commits its last batch instead of leaving it to be re-emitted.
   std::chrono::milliseconds stop_grace{2000};
   CorrelationOptions correlation;  // lateness and clock skew of the correlation windows
+  // RocksDB directory of the correlation windows (window_store.h); empty: in memory only, lost on
+  // a restart (tests, and detectors without correlations).
+  std::string state_path;
 };
 
 // What the detector applies; compiled once at load and shared read-only.
@@ -96,9 +103,12 @@ class Detector {
   std::unique_ptr<bus::Consumer> consumer_;
   std::shared_ptr<Shared> shared_;
   int64_t last_warning_us_ = 0;  // rate-limits per-record warnings (thread only)
-  // Correlation windows, in memory (thread only): they do not survive a restart yet
-  // (docs/correlations.md, "Where correlations run").
+  // Correlation windows (thread only), persisted with the offsets they include when store_ is set.
   std::unique_ptr<CorrelationEngine> correlation_;
+  std::unique_ptr<WindowStore> store_;
+  std::map<int32_t, int64_t> counted_;  // partition → next offset not yet in the stored windows
+  // Writes the windows and counted_; retries until it succeeds (false: stop() came first).
+  bool storeWindows();
   std::vector<int> matched_;
   std::vector<Incident> correlated_;
   uint64_t suppressed_warnings_ = 0;

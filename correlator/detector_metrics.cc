@@ -45,6 +45,13 @@ DetectorMetrics& DetectorMetrics::get() {
     d.rules_loaded = gauge("hinomi_correlator_rules_loaded", "Detection rules loaded and compiled at start");
     d.correlations_loaded = gauge("hinomi_correlator_correlations_loaded", "Correlation rules loaded at start (docs/correlations.md)");
     d.rules_refused = gauge("hinomi_correlator_rules_refused", "Rule documents refused at start (logged with FILE:LINE)");
+    d.state_commit_failures = counter("hinomi_correlator_state_commit_failures_total",
+                                      "Writes of the correlation windows and their offsets that failed; retried");
+    d.events_already_counted = counter("hinomi_correlator_events_already_counted_total",
+                                       "Events read again after a restart that the stored windows already held; skipped");
+    d.open_groups = gauge("hinomi_correlator_open_groups", "Correlation groups with an open window");
+    d.state_restore_seconds = gauge("hinomi_correlator_state_restore_seconds",
+                                    "Time the last start took to load the correlation windows from RocksDB");
     return d;
   }();
   return m;

@@ -26,6 +26,10 @@ struct DetectorMetrics {
   prometheus::Gauge* rules_loaded = nullptr;           // hinomi_correlator_rules_loaded
   prometheus::Gauge* rules_refused = nullptr;          // hinomi_correlator_rules_refused
   prometheus::Gauge* correlations_loaded = nullptr;    // hinomi_correlator_correlations_loaded
+  prometheus::Counter* state_commit_failures = nullptr;  // hinomi_correlator_state_commit_failures_total
+  prometheus::Counter* events_already_counted = nullptr;  // hinomi_correlator_events_already_counted_total
+  prometheus::Gauge* open_groups = nullptr;            // hinomi_correlator_open_groups
+  prometheus::Gauge* state_restore_seconds = nullptr;  // hinomi_correlator_state_restore_seconds
 
   // The process's series, registered on first use; thread-safe.
   static DetectorMetrics& get();

@@ -6,6 +6,7 @@
 #include <map>
 #include <queue>
 #include <set>
+#include <stdexcept>
 #include <unordered_map>
 
 namespace hinomi::correlator {
@@ -39,6 +40,7 @@ struct GroupState {
   Seen awaiting;
   nlohmann::json fields = nlohmann::json::object();  // latest (closing) / awaited (absence) event's fields
   int64_t timer = -1;              // the deadline this group is queued under (-1: none)
+  uint64_t timer_seq = 0;          // its place among timers due at the same time
 };
 
 struct Timer {
@@ -60,6 +62,81 @@ uint64_t distinctValues(const std::deque<Seen>& seen) {
   return values.size();
 }
 
+// The stored form of a group (MessagePack of this JSON): short keys, as there may be millions.
+nlohmann::json seenJson(const Seen& s) { return nlohmann::json::array({s.ts, s.event_id, s.value}); }
+
+Seen seenFrom(const nlohmann::json& j) {
+  return Seen{j.at(0).get<int64_t>(), j.at(1).get<std::string>(), j.at(2).get<std::string>()};
+}
+
+std::string encodeGroup(const GroupState& g) {
+  nlohmann::json j = nlohmann::json::object();
+  j["t"] = g.tenant;
+  j["g"] = g.group;
+  auto& seen = j["s"] = nlohmann::json::array();
+  for (const auto& s : g.seen) seen.push_back(seenJson(s));
+  auto& last = j["l"] = nlohmann::json::array();
+  for (const auto& l : g.last) last.push_back(l ? seenJson(*l) : nlohmann::json());
+  auto& chain = j["c"] = nlohmann::json::array();
+  for (const auto& ch : g.chain) {
+    if (!ch) {
+      chain.push_back(nullptr);
+      continue;
+    }
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& s : ch->second) steps.push_back(seenJson(s));
+    chain.push_back(nlohmann::json::array({ch->first, std::move(steps)}));
+  }
+  j["ws"] = g.window_start;
+  j["wo"] = g.window_open;
+  j["su"] = g.suppressing;
+  j["sut"] = g.suppress_until;
+  j["j"] = g.joined;
+  if (g.suppressing) j["i"] = toJson(g.incident);
+  j["d"] = g.deadline;
+  j["a"] = seenJson(g.awaiting);
+  j["f"] = g.fields;
+  j["tm"] = g.timer;
+  j["tq"] = g.timer_seq;
+  auto bytes = nlohmann::json::to_msgpack(j);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+// Throws nlohmann's exceptions on bytes that are not an encodeGroup() result.
+GroupState decodeGroup(std::string_view bytes) {
+  auto j = nlohmann::json::from_msgpack(bytes.begin(), bytes.end());
+  GroupState g;
+  g.tenant = j.at("t").get<std::string>();
+  g.group = j.at("g");
+  for (const auto& s : j.at("s")) g.seen.push_back(seenFrom(s));
+  for (const auto& l : j.at("l")) g.last.push_back(l.is_null() ? std::nullopt : std::optional<Seen>(seenFrom(l)));
+  for (const auto& ch : j.at("c")) {
+    if (ch.is_null()) {
+      g.chain.emplace_back();
+      continue;
+    }
+    std::vector<Seen> steps;
+    for (const auto& s : ch.at(1)) steps.push_back(seenFrom(s));
+    g.chain.emplace_back(std::make_pair(ch.at(0).get<int64_t>(), std::move(steps)));
+  }
+  g.window_start = j.at("ws").get<int64_t>();
+  g.window_open = j.at("wo").get<bool>();
+  g.suppressing = j.at("su").get<bool>();
+  g.suppress_until = j.at("sut").get<int64_t>();
+  g.joined = j.at("j").get<uint64_t>();
+  if (g.suppressing) {
+    auto inc = incidentFromJson(j.at("i").get<std::string>());
+    if (!inc) throw std::runtime_error(inc.error().message);
+    g.incident = std::move(*inc);
+  }
+  g.deadline = j.at("d").get<int64_t>();
+  g.awaiting = seenFrom(j.at("a"));
+  g.fields = j.at("f");
+  g.timer = j.at("tm").get<int64_t>();
+  g.timer_seq = j.at("tq").get<uint64_t>();
+  return g;
+}
+
 }  // namespace
 
 struct CorrelationEngine::Impl {
@@ -71,6 +148,7 @@ struct CorrelationEngine::Impl {
   uint64_t timer_seq = 0;
   std::map<std::string, int64_t> watermark;  // tenant → latest (clamped) event time
   CorrelationStats stats;
+  std::set<std::pair<int, std::string>> changed;  // (correlation, group key) since takeChanges()
 
   Incident makeIncident(const CompiledCorrelation& c, const GroupState& g, const std::vector<const Seen*>& events,
                         const nlohmann::json& fields) {
@@ -97,7 +175,8 @@ struct CorrelationEngine::Impl {
   void schedule(int ci, const std::string& key, GroupState& g, int64_t at) {
     if (g.timer == at) return;
     g.timer = at;  // an earlier queued timer of the group is now stale and skipped
-    timers[g.tenant].push(Timer{at, timer_seq++, ci, key});
+    g.timer_seq = timer_seq++;
+    timers[g.tenant].push(Timer{at, g.timer_seq, ci, key});
   }
 
   // Emits the suppressed incident's final count when matches joined it, and ends the suppression.
@@ -179,6 +258,7 @@ struct CorrelationEngine::Impl {
       group[c.group_keys[i]] = text;
     }
     auto [it, fresh] = groups[ci].try_emplace(key);
+    changed.emplace(ci, key);
     GroupState& g = it->second;
     if (fresh) {
       g.tenant = event.tenant;
@@ -320,6 +400,7 @@ struct CorrelationEngine::Impl {
       auto& table = groups[t.correlation];
       auto it = table.find(t.key);
       if (it == table.end() || it->second.timer != t.at) continue;  // superseded
+      changed.emplace(t.correlation, t.key);
       GroupState& g = it->second;
       g.timer = -1;
       const auto& c = set->correlations()[t.correlation];
@@ -410,7 +491,7 @@ void CorrelationEngine::finish(std::vector<Incident>& out) {
   // open, but the input has ended).
   for (size_t ci = 0; ci < im.groups.size(); ++ci)
     for (auto& [key, g] : im.groups[ci]) {
-      (void)key;
+      if (g.suppressing) im.changed.emplace(int(ci), key);
       im.endSuppression(int(ci), g, out);
     }
 }
@@ -419,6 +500,63 @@ CorrelationStats CorrelationEngine::stats() const {
   CorrelationStats s = impl_->stats;
   for (const auto& t : impl_->groups) s.open_groups += t.size();
   return s;
+}
+
+std::vector<CorrelationEngine::StateChange> CorrelationEngine::takeChanges() {
+  auto& im = *impl_;
+  std::vector<StateChange> out;
+  out.reserve(im.changed.size());
+  for (const auto& [ci, key] : im.changed) {
+    StateChange change;
+    change.key = im.set->correlations()[size_t(ci)].rule.id;
+    change.key.push_back('\0');
+    change.key += key;
+    const auto& table = im.groups[size_t(ci)];
+    if (auto it = table.find(key); it != table.end()) change.value = encodeGroup(it->second);
+    out.push_back(std::move(change));
+  }
+  im.changed.clear();
+  return out;
+}
+
+std::string CorrelationEngine::clockState() const {
+  nlohmann::json j = {{"w", impl_->watermark}, {"q", impl_->timer_seq}};
+  auto bytes = nlohmann::json::to_msgpack(j);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+bool CorrelationEngine::restoreGroup(std::string_view key, std::string_view value) {
+  auto& im = *impl_;
+  size_t nul = key.find('\0');
+  if (nul == std::string_view::npos) return false;
+  std::string_view rule_id = key.substr(0, nul);
+  std::string group_key(key.substr(nul + 1));
+  const auto& all = im.set->correlations();
+  auto c = std::find_if(all.begin(), all.end(), [&](const auto& cc) { return cc.rule.id == rule_id; });
+  if (c == all.end()) return false;
+  const int ci = int(c - all.begin());
+  try {
+    GroupState g = decodeGroup(value);
+    // A correlation edited to reference more or fewer rules: per-reference state resized.
+    g.last.resize(c->refs.size());
+    g.chain.resize(c->refs.size());
+    if (g.timer >= 0) im.timers[g.tenant].push(Timer{g.timer, g.timer_seq, ci, group_key});
+    im.groups[size_t(ci)][group_key] = std::move(g);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+
+bool CorrelationEngine::restoreClock(std::string_view value) {
+  try {
+    auto j = nlohmann::json::from_msgpack(value.begin(), value.end());
+    impl_->watermark = j.at("w").get<std::map<std::string, int64_t>>();
+    impl_->timer_seq = j.at("q").get<uint64_t>();
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
 }
 
 }  // namespace hinomi::correlator

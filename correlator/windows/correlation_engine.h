@@ -19,6 +19,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,21 @@ class CorrelationEngine {
   void finish(std::vector<Incident>& out);
 
   CorrelationStats stats() const;
+
+  // Durable state (window_store.h). A changed group is a key (the correlation's rule id, NUL, the
+  // group key) and its state, or no value when the group is gone. takeChanges() hands over every
+  // group changed since its last call; clockState() is the rest (watermarks, timer order).
+  struct StateChange {
+    std::string key;
+    std::optional<std::string> value;
+  };
+  std::vector<StateChange> takeChanges();
+  std::string clockState() const;
+  // Into a fresh engine: what takeChanges() and clockState() gave. A group of a correlation no
+  // longer loaded is dropped (false, so the caller can delete it); bytes it cannot read throw
+  // nothing and return false as well.
+  bool restoreGroup(std::string_view key, std::string_view value);
+  bool restoreClock(std::string_view value);
 
  private:
   struct Impl;

@@ -1,0 +1,136 @@
+#include "correlator/windows/window_store.h"
+
+#include <filesystem>
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+namespace hinomi::correlator {
+namespace {
+
+constexpr const char* kWindowsCf = "windows";
+constexpr const char* kOffsetsCf = "offsets";
+constexpr const char* kMetaCf = "meta";
+constexpr const char* kClockKey = "clock";
+
+Error storeError(const std::string& what, const std::string& path, const rocksdb::Status& s) {
+  return Error{ErrorCode::kIo, "correlation state: " + what + " " + path + ": " + s.ToString(), {}};
+}
+
+// Big-endian, so a topic's partitions sort in order.
+std::string offsetKey(const std::string& topic, int32_t partition) {
+  std::string key = topic;
+  key.push_back('\0');
+  for (int shift = 24; shift >= 0; shift -= 8) key.push_back(char((uint32_t(partition) >> shift) & 0xff));
+  return key;
+}
+
+std::string encodeOffset(int64_t offset) {
+  std::string v(8, '\0');
+  for (int i = 0; i < 8; ++i) v[size_t(i)] = char((uint64_t(offset) >> (56 - 8 * i)) & 0xff);
+  return v;
+}
+
+int64_t decodeOffset(const rocksdb::Slice& v) {
+  uint64_t n = 0;
+  for (size_t i = 0; i < 8 && i < v.size(); ++i) n = (n << 8) | uint8_t(v[i]);
+  return int64_t(n);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<WindowStore>> WindowStore::open(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) return makeError(ErrorCode::kIo, "correlation state: cannot create " + path + ": " + ec.message());
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  // Each Write() reaches the OS before it returns: a kill -9 loses nothing written (a power loss
+  // may lose the last writes; the bus offsets lag them, so those events are read again).
+  options.manual_wal_flush = false;
+  options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  options.keep_log_file_num = 4;
+  rocksdb::ColumnFamilyOptions cf;
+  cf.write_buffer_size = 16 << 20;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+      {rocksdb::kDefaultColumnFamilyName, cf}, {kWindowsCf, cf}, {kOffsetsCf, cf}, {kMetaCf, cf}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(options, path, cfs, &handles, &raw);
+  if (!s.ok()) return tl::unexpected(storeError("cannot open RocksDB at", path, s));
+  std::unique_ptr<WindowStore> store(new WindowStore());
+  store->path_ = path;
+  store->db_.reset(raw);
+  store->default_ = handles[0];
+  store->windows_ = handles[1];
+  store->offsets_ = handles[2];
+  store->meta_ = handles[3];
+  return store;
+}
+
+WindowStore::~WindowStore() {
+  if (!db_) return;
+  for (auto* h : {default_, windows_, offsets_, meta_})
+    if (h) db_->DestroyColumnFamilyHandle(h);
+  (void)db_->Close();
+}
+
+Result<std::map<int32_t, int64_t>> WindowStore::load(CorrelationEngine& engine, const std::string& topic) {
+  std::string clock;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_, kClockKey, &clock);
+  if (s.ok()) {
+    if (!engine.restoreClock(clock))
+      return makeError(ErrorCode::kIo, "correlation state: the clock record in " + path_ + " is unreadable");
+  } else if (!s.IsNotFound()) {
+    return tl::unexpected(storeError("cannot read", path_, s));
+  }
+  rocksdb::WriteBatch drop;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), windows_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (engine.restoreGroup(it->key().ToStringView(), it->value().ToStringView())) {
+      ++stats_.groups_restored;
+    } else {
+      ++stats_.groups_dropped;
+      drop.Delete(windows_, it->key());
+    }
+  }
+  if (!it->status().ok()) return tl::unexpected(storeError("cannot read", path_, it->status()));
+  if (drop.Count() > 0) {
+    s = db_->Write(rocksdb::WriteOptions(), &drop);
+    if (!s.ok()) return tl::unexpected(storeError("cannot write", path_, s));
+  }
+  std::map<int32_t, int64_t> offsets;
+  std::string prefix = topic;
+  prefix.push_back('\0');
+  std::unique_ptr<rocksdb::Iterator> oit(db_->NewIterator(rocksdb::ReadOptions(), offsets_));
+  for (oit->Seek(prefix); oit->Valid() && oit->key().starts_with(prefix); oit->Next()) {
+    auto k = oit->key();
+    if (k.size() != prefix.size() + 4) continue;
+    uint32_t p = 0;
+    for (size_t i = prefix.size(); i < k.size(); ++i) p = (p << 8) | uint8_t(k[i]);
+    offsets[int32_t(p)] = decodeOffset(oit->value());
+  }
+  if (!oit->status().ok()) return tl::unexpected(storeError("cannot read", path_, oit->status()));
+  return offsets;
+}
+
+Status WindowStore::commit(CorrelationEngine& engine, const std::string& topic,
+                           const std::map<int32_t, int64_t>& next_offsets) {
+  for (auto& change : engine.takeChanges()) pending_.push_back(std::move(change));
+  rocksdb::WriteBatch batch;
+  // In order: a group changed twice since the last successful write ends with its latest state.
+  for (const auto& change : pending_) {
+    if (change.value) batch.Put(windows_, change.key, *change.value);
+    else batch.Delete(windows_, change.key);
+  }
+  batch.Put(meta_, kClockKey, engine.clockState());
+  for (const auto& [partition, offset] : next_offsets)
+    batch.Put(offsets_, offsetKey(topic, partition), encodeOffset(offset));
+  rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
+  if (!s.ok()) return tl::unexpected(storeError("cannot write", path_, s));
+  pending_.clear();
+  return {};
+}
+
+}  // namespace hinomi::correlator
