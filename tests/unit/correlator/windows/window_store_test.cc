@@ -135,8 +135,9 @@ TEST(WindowStoreTest, ARestartAnywhereGivesTheUninterruptedIncidents) {
       // Committed every 7 events, as batches are; the cut lands after a commit.
       for (size_t i = 0; i < cut; ++i) {
         engine.onEvent(input[i].event, input[i].matched, got);
-        if ((i + 1) % 7 == 0 || i + 1 == cut)
+        if ((i + 1) % 7 == 0 || i + 1 == cut) {
           ASSERT_TRUE((*store)->commit(engine, "events", {{0, int64_t(i + 1)}}).has_value());
+        }
       }
     }
     auto store = WindowStore::open(dir.file("state"));
