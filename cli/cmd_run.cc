@@ -93,6 +93,7 @@ int runAll(const std::string& path, const std::string& data_dir) {
     options.batch_size = size_t(cfg->correlator.batch_size);
     options.correlation.allowed_lateness_us = cfg->correlator.allowed_lateness_secs * 1000000;
     options.correlation.max_clock_skew_us = cfg->correlator.max_clock_skew_secs * 1000000;
+    options.correlation.max_groups_in_memory = size_t(cfg->correlator.max_groups_in_memory);
     options.state_path = cfg->correlatorStatePath();
     auto started = correlator::Detector::start(**bus, std::move(options), detection->set);
     if (!started) {

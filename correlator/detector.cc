@@ -48,12 +48,13 @@ Result<std::unique_ptr<Detector>> Detector::start(bus::Bus& bus, DetectorOptions
     if (!counted) return tl::unexpected(counted.error());
     d->counted_ = std::move(*counted);
     d->store_ = std::move(*store);
-    (void)d->correlation_->takeChanges();  // what was just loaded is stored already
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     DetectorMetrics::get().state_restore_seconds->Set(secs);
     logging::get("correlator")
-        ->info("Correlation windows restored. path={} groups={} dropped={} seconds={:.3f}", d->options_.state_path,
-               d->store_->stats().groups_restored, d->store_->stats().groups_dropped, secs);
+        ->info("Correlation windows opened; groups are read when seen. path={} groups_estimate={} "
+               "correlations_dropped={} max_groups_in_memory={} seconds={:.3f}",
+               d->options_.state_path, d->store_->estimatedGroups(), d->store_->stats().correlations_dropped,
+               d->options_.correlation.max_groups_in_memory, secs);
   }
   d->thread_ = std::thread([raw = d.get()] { raw->run(); });
   logging::get("correlator")
@@ -181,7 +182,13 @@ bool Detector::storeWindows() {
     if (!sleepUnlessStopped(backoff)) return false;
     backoff = std::min(backoff * 2, options_.max_retry_backoff);
   }
-  m.open_groups->Set(double(correlation_->stats().open_groups));
+  const auto stats = correlation_->stats();
+  m.open_groups->Set(double(store_->estimatedGroups()));
+  m.groups_in_memory->Set(double(stats.groups_in_memory));
+  m.groups_evicted->Increment(double(stats.evicted - reported_evicted_));
+  m.groups_read_back->Increment(double(stats.read_back - reported_read_back_));
+  reported_evicted_ = stats.evicted;
+  reported_read_back_ = stats.read_back;
   return true;
 }
 

@@ -109,6 +109,8 @@ class Detector {
   std::map<int32_t, int64_t> counted_;  // partition → next offset not yet in the stored windows
   // Writes the windows and counted_; retries until it succeeds (false: stop() came first).
   bool storeWindows();
+  uint64_t reported_evicted_ = 0;    // engine stats already added to the counters
+  uint64_t reported_read_back_ = 0;
   std::vector<int> matched_;
   std::vector<Incident> correlated_;
   uint64_t suppressed_warnings_ = 0;

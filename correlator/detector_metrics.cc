@@ -49,7 +49,14 @@ DetectorMetrics& DetectorMetrics::get() {
                                       "Writes of the correlation windows and their offsets that failed; retried");
     d.events_already_counted = counter("hinomi_correlator_events_already_counted_total",
                                        "Events read again after a restart that the stored windows already held; skipped");
-    d.open_groups = gauge("hinomi_correlator_open_groups", "Correlation groups with an open window");
+    d.open_groups = gauge("hinomi_correlator_open_groups",
+                          "Correlation groups with an open window (RocksDB's estimate when the windows are stored)");
+    d.groups_in_memory = gauge("hinomi_correlator_groups_in_memory",
+                               "Correlation groups held in memory (at most correlator.max_groups_in_memory)");
+    d.groups_evicted = counter("hinomi_correlator_groups_evicted_total",
+                               "Correlation groups dropped from memory beyond the bound (still in RocksDB)");
+    d.groups_read_back = counter("hinomi_correlator_groups_read_back_total",
+                                 "Correlation groups read back from RocksDB when seen again after eviction or a restart");
     d.state_restore_seconds = gauge("hinomi_correlator_state_restore_seconds",
                                     "Time the last start took to load the correlation windows from RocksDB");
     return d;

@@ -28,6 +28,10 @@ Schema<CorrelatorOptions> correlatorSchema() {
             "An event time later than its ingest time by more than this is taken as ingest time plus this "
             "when it moves a tenant's clock, so one host with a clock in the future cannot close every "
             "window of its tenant early");
+  s.integer("max_groups_in_memory", &CorrelatorOptions::max_groups_in_memory, 100, 1000000000,
+            "Correlation groups `hinomi run` keeps in memory (about 2 kB each); every group is in RocksDB "
+            "under data_dir, and those least recently used beyond this are dropped from memory and read "
+            "back when seen again, so memory stays bounded however many groups are open");
   s.check([](const CorrelatorOptions& o, const YAML::Node& n, Diagnostics& d) {
     if (o.group.empty()) d.error(n && n.IsMap() && n["group"] ? n["group"] : n, "correlator.group: must not be empty");
   });

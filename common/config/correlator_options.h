@@ -20,6 +20,7 @@ struct CorrelatorOptions {
   int64_t batch_size = 500;                                 // events per poll / commit
   int64_t allowed_lateness_secs = 10;                       // correlation windows: out-of-order slack
   int64_t max_clock_skew_secs = 300;                        // event time ahead of ingest time, at most
+  int64_t max_groups_in_memory = 200000;                    // correlation groups cached; the rest in RocksDB
 };
 
 Schema<CorrelatorOptions> correlatorSchema();

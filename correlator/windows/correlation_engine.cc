@@ -4,44 +4,16 @@
 #include <climits>
 #include <deque>
 #include <map>
-#include <queue>
 #include <set>
-#include <stdexcept>
 #include <unordered_map>
+
+#include "correlator/windows/group_state.h"
 
 namespace hinomi::correlator {
 namespace {
 
 using rules::CompiledCorrelation;
 using rules::CorrelationType;
-
-struct Seen {
-  int64_t ts = 0;
-  std::string event_id;
-  std::string value;  // value_count: the counted field's value
-};
-
-// One group's window of one correlation.
-struct GroupState {
-  std::string tenant;
-  nlohmann::json group = nlohmann::json::object();
-  std::deque<Seen> seen;           // event_count / value_count: the window's events, by time
-  std::vector<std::optional<Seen>> last;   // temporal: latest match per rule
-  std::vector<std::optional<std::pair<int64_t, std::vector<Seen>>>> chain;  // temporal_ordered: (start, steps)
-  int64_t window_start = 0;        // closing windows: when it opened
-  bool window_open = false;
-  // Suppression: the incident raised in the current window, updated by later matches.
-  bool suppressing = false;
-  int64_t suppress_until = 0;
-  uint64_t joined = 0;             // matches that joined it since it was emitted
-  Incident incident;
-  // Absence: when silence becomes an incident, and the event it is about.
-  int64_t deadline = -1;
-  Seen awaiting;
-  nlohmann::json fields = nlohmann::json::object();  // latest (closing) / awaited (absence) event's fields
-  int64_t timer = -1;              // the deadline this group is queued under (-1: none)
-  uint64_t timer_seq = 0;          // its place among timers due at the same time
-};
 
 struct Timer {
   int64_t at;
@@ -62,93 +34,97 @@ uint64_t distinctValues(const std::deque<Seen>& seen) {
   return values.size();
 }
 
-// The stored form of a group (MessagePack of this JSON): short keys, as there may be millions.
-nlohmann::json seenJson(const Seen& s) { return nlohmann::json::array({s.ts, s.event_id, s.value}); }
-
-Seen seenFrom(const nlohmann::json& j) {
-  return Seen{j.at(0).get<int64_t>(), j.at(1).get<std::string>(), j.at(2).get<std::string>()};
+// Timer index keys: tenant, NUL, due time (sign bit flipped, so negative times sort first) and
+// sequence, both big-endian, so a tenant's timers sort in the order they are run.
+void appendBigEndian(std::string& out, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(char((v >> shift) & 0xff));
 }
 
-std::string encodeGroup(const GroupState& g) {
-  nlohmann::json j = nlohmann::json::object();
-  j["t"] = g.tenant;
-  j["g"] = g.group;
-  auto& seen = j["s"] = nlohmann::json::array();
-  for (const auto& s : g.seen) seen.push_back(seenJson(s));
-  auto& last = j["l"] = nlohmann::json::array();
-  for (const auto& l : g.last) last.push_back(l ? seenJson(*l) : nlohmann::json());
-  auto& chain = j["c"] = nlohmann::json::array();
-  for (const auto& ch : g.chain) {
-    if (!ch) {
-      chain.push_back(nullptr);
-      continue;
-    }
-    nlohmann::json steps = nlohmann::json::array();
-    for (const auto& s : ch->second) steps.push_back(seenJson(s));
-    chain.push_back(nlohmann::json::array({ch->first, std::move(steps)}));
-  }
-  j["ws"] = g.window_start;
-  j["wo"] = g.window_open;
-  j["su"] = g.suppressing;
-  j["sut"] = g.suppress_until;
-  j["j"] = g.joined;
-  if (g.suppressing) j["i"] = toJson(g.incident);
-  j["d"] = g.deadline;
-  j["a"] = seenJson(g.awaiting);
-  j["f"] = g.fields;
-  j["tm"] = g.timer;
-  j["tq"] = g.timer_seq;
-  auto bytes = nlohmann::json::to_msgpack(j);
-  return std::string(bytes.begin(), bytes.end());
+uint64_t readBigEndian(std::string_view in) {
+  uint64_t v = 0;
+  for (char c : in) v = (v << 8) | uint8_t(c);
+  return v;
 }
 
-// Throws nlohmann's exceptions on bytes that are not an encodeGroup() result.
-GroupState decodeGroup(std::string_view bytes) {
-  auto j = nlohmann::json::from_msgpack(bytes.begin(), bytes.end());
-  GroupState g;
-  g.tenant = j.at("t").get<std::string>();
-  g.group = j.at("g");
-  for (const auto& s : j.at("s")) g.seen.push_back(seenFrom(s));
-  for (const auto& l : j.at("l")) g.last.push_back(l.is_null() ? std::nullopt : std::optional<Seen>(seenFrom(l)));
-  for (const auto& ch : j.at("c")) {
-    if (ch.is_null()) {
-      g.chain.emplace_back();
-      continue;
-    }
-    std::vector<Seen> steps;
-    for (const auto& s : ch.at(1)) steps.push_back(seenFrom(s));
-    g.chain.emplace_back(std::make_pair(ch.at(0).get<int64_t>(), std::move(steps)));
-  }
-  g.window_start = j.at("ws").get<int64_t>();
-  g.window_open = j.at("wo").get<bool>();
-  g.suppressing = j.at("su").get<bool>();
-  g.suppress_until = j.at("sut").get<int64_t>();
-  g.joined = j.at("j").get<uint64_t>();
-  if (g.suppressing) {
-    auto inc = incidentFromJson(j.at("i").get<std::string>());
-    if (!inc) throw std::runtime_error(inc.error().message);
-    g.incident = std::move(*inc);
-  }
-  g.deadline = j.at("d").get<int64_t>();
-  g.awaiting = seenFrom(j.at("a"));
-  g.fields = j.at("f");
-  g.timer = j.at("tm").get<int64_t>();
-  g.timer_seq = j.at("tq").get<uint64_t>();
-  return g;
+std::string timerPrefix(const std::string& tenant) {
+  std::string key = tenant;
+  key.push_back('\0');
+  return key;
+}
+
+std::string timerKey(const std::string& tenant, int64_t at, uint64_t seq) {
+  std::string key = timerPrefix(tenant);
+  appendBigEndian(key, uint64_t(at) ^ (uint64_t(1) << 63));
+  appendBigEndian(key, seq);
+  return key;
 }
 
 }  // namespace
 
 struct CorrelationEngine::Impl {
+  using Table = std::unordered_map<std::string, GroupState>;
+  using Heap = std::vector<Timer>;  // a min-heap by (at, seq) through std::push_heap / pop_heap
+
   std::shared_ptr<const rules::CorrelationSet> set;
   CorrelationOptions options;
-  std::vector<std::unordered_map<std::string, GroupState>> groups;  // per correlation: key → state
+  std::vector<Table> groups;  // per correlation: key → state (all of them, or the recently used)
+  std::unordered_map<std::string, int> by_id;  // correlation rule id → index
   // Per tenant: each tenant's windows close on its own watermark.
-  std::map<std::string, std::priority_queue<Timer, std::vector<Timer>, std::greater<>>> timers;
+  std::map<std::string, Heap> timers;
   uint64_t timer_seq = 0;
   std::map<std::string, int64_t> watermark;  // tenant → latest (clamped) event time
   CorrelationStats stats;
   std::set<std::pair<int, std::string>> changed;  // (correlation, group key) since takeChanges()
+
+  // With a backing: what is out of memory.
+  WindowBacking* backing = nullptr;
+  uint64_t tick = 0;  // stamps each use of a group, for eviction
+  std::vector<StateChange> index_deletes;  // timer index entries done with, since takeChanges()
+  struct StoredTimers {
+    int64_t due = INT64_MIN;  // the earliest index entry not yet run (INT64_MIN: not known, look)
+    std::string from;         // where that search starts (empty: the tenant's first entry)
+  };
+  std::map<std::string, StoredTimers> stored;  // per tenant
+
+  std::string fullKey(int ci, const std::string& key) const {
+    std::string k = set->correlations()[size_t(ci)].rule.id;
+    k.push_back('\0');
+    k += key;
+    return k;
+  }
+
+  // The group in memory, or read back from the backing when it was evicted; end() when neither
+  // has it.
+  Table::iterator find(int ci, const std::string& key) {
+    auto& table = groups[size_t(ci)];
+    auto it = table.find(key);
+    // A group changed since the last write and not in memory was erased: its stored state is
+    // older than that and must not come back.
+    if (it == table.end() && backing && !changed.count({ci, key})) {
+      if (auto bytes = backing->readGroup(fullKey(ci, key))) {
+        try {
+          GroupState g = decodeGroup(*bytes);
+          // A correlation edited to reference more or fewer rules: per-reference state resized.
+          const auto& c = set->correlations()[size_t(ci)];
+          g.last.resize(c.refs.size());
+          g.chain.resize(c.refs.size());
+          it = table.emplace(key, std::move(g)).first;
+          ++stats.read_back;
+        } catch (const std::exception&) {
+          ++stats.unreadable;  // starts afresh; its next write replaces the bytes
+        }
+      }
+    }
+    if (it != table.end()) it->second.touched = ++tick;
+    return it;
+  }
+
+  void erase(int ci, Table::iterator it) {
+    const GroupState& g = it->second;
+    if (g.stored_timer >= 0)
+      index_deletes.push_back({StateChange::Kind::kTimer, timerKey(g.tenant, g.stored_timer, g.stored_timer_seq), {}});
+    groups[size_t(ci)].erase(it);
+  }
 
   Incident makeIncident(const CompiledCorrelation& c, const GroupState& g, const std::vector<const Seen*>& events,
                         const nlohmann::json& fields) {
@@ -176,7 +152,9 @@ struct CorrelationEngine::Impl {
     if (g.timer == at) return;
     g.timer = at;  // an earlier queued timer of the group is now stale and skipped
     g.timer_seq = timer_seq++;
-    timers[g.tenant].push(Timer{at, g.timer_seq, ci, key});
+    auto& heap = timers[g.tenant];
+    heap.push_back(Timer{at, g.timer_seq, ci, key});
+    std::push_heap(heap.begin(), heap.end(), std::greater<>());
   }
 
   // Emits the suppressed incident's final count when matches joined it, and ends the suppression.
@@ -257,7 +235,12 @@ struct CorrelationEngine::Impl {
       key += text;
       group[c.group_keys[i]] = text;
     }
-    auto [it, fresh] = groups[ci].try_emplace(key);
+    auto it = find(ci, key);
+    const bool fresh = it == groups[size_t(ci)].end();
+    if (fresh) {
+      it = groups[size_t(ci)].emplace(key, GroupState{}).first;
+      it->second.touched = ++tick;
+    }
     changed.emplace(ci, key);
     GroupState& g = it->second;
     if (fresh) {
@@ -275,7 +258,7 @@ struct CorrelationEngine::Impl {
         const bool expects_second = c.refs.size() == 2;
         if (expects_second && ri == 1) {  // the awaited follow-up came
           if (g.deadline >= 0 && ts >= g.awaiting.ts) g.deadline = -1;
-          if (g.deadline < 0) groups[ci].erase(it);
+          if (g.deadline < 0) erase(ci, it);
           return;
         }
         if (expects_second && g.deadline >= 0) return;  // the first unanswered one is the one reported
@@ -388,58 +371,121 @@ struct CorrelationEngine::Impl {
     }
   }
 
-  // Runs `tenant`'s timers that its watermark `now` passed.
+  // A timer due: from the heap, or from the backing's index (index_key set).
+  struct Due {
+    int64_t at;
+    uint64_t seq;
+    int correlation;
+    std::string key;
+    std::string index_key;
+  };
+
+  // Appends to `due` the next index entries of `tenant` due before `now` (a bounded number); false
+  // when there are no more.
+  bool fetchStored(const std::string& tenant, int64_t now, std::deque<Due>& due) {
+    constexpr size_t kChunk = 1024;
+    auto& st = stored[tenant];
+    const std::string prefix = timerPrefix(tenant);
+    bool more = false;
+    st.due = INT64_MAX;
+    backing->scanTimers(st.from.empty() ? prefix : st.from, prefix, [&](std::string_view key, std::string_view value) {
+      if (key.size() != prefix.size() + 16) return true;  // not an index key: skipped
+      const int64_t at = int64_t(readBigEndian(key.substr(prefix.size(), 8)) ^ (uint64_t(1) << 63));
+      if (at >= now || due.size() >= kChunk) {
+        st.due = at;
+        more = at < now;
+        return false;
+      }
+      st.from = std::string(key) + '\0';  // the next key after this one
+      size_t nul = value.find('\0');
+      auto c = nul == std::string_view::npos ? by_id.end() : by_id.find(std::string(value.substr(0, nul)));
+      if (c == by_id.end()) {  // a correlation no longer loaded
+        index_deletes.push_back({StateChange::Kind::kTimer, std::string(key), {}});
+        return true;
+      }
+      due.push_back(Due{at, readBigEndian(key.substr(prefix.size() + 8)), c->second,
+                        std::string(value.substr(nul + 1)), std::string(key)});
+      return true;
+    });
+    return more;
+  }
+
+  // Runs `tenant`'s timers that its watermark `now` passed, from memory and from the backing's
+  // index merged in (time, sequence) order: the order an engine holding everything runs them in.
   void expire(const std::string& tenant, int64_t now, std::vector<Incident>& out,
               std::vector<std::pair<int, Event>>& chained) {
     auto q = timers.find(tenant);
-    if (q == timers.end()) return;
-    auto& queue = q->second;
-    while (!queue.empty() && queue.top().at < now) {
-      Timer t = queue.top();
-      queue.pop();
-      auto& table = groups[t.correlation];
-      auto it = table.find(t.key);
-      if (it == table.end() || it->second.timer != t.at) continue;  // superseded
-      changed.emplace(t.correlation, t.key);
-      GroupState& g = it->second;
-      g.timer = -1;
-      const auto& c = set->correlations()[t.correlation];
-      const int64_t horizon = now - options.allowed_lateness_us - c.rule.timespan_us;  // older is out of any window
-      if (c.rule.type == CorrelationType::kAbsence) {
-        if (g.deadline >= 0 && g.deadline + options.allowed_lateness_us == t.at) {
-          std::vector<const Seen*> events{&g.awaiting};
-          auto inc = makeIncident(c, g, events, g.fields);
-          inc.event_count = 1;
-          inc.last_ts_us = g.deadline;  // silent from first_ts until here
-          fire(t.correlation, g, std::move(inc), g.awaiting.ts, out, chained, nullptr);
-          g.suppressing = false;
-          g.deadline = -1;
-        }
-      } else if (closing(c)) {
-        if (g.window_open) judgeClosing(t.correlation, g, out, chained);
-      } else {
-        if (g.suppressing && g.suppress_until + options.allowed_lateness_us < now) endSuppression(t.correlation, g, out);
-        while (!g.seen.empty() && g.seen.front().ts <= horizon) g.seen.pop_front();
-        for (auto& l : g.last)
-          if (l && l->ts <= horizon) l.reset();
-        for (auto& ch : g.chain)
-          if (ch && ch->first <= horizon) ch.reset();
-      }
-      bool idle = g.deadline < 0 && !g.window_open && !g.suppressing && g.seen.empty() &&
-                  std::none_of(g.last.begin(), g.last.end(), [](const auto& l) { return l.has_value(); }) &&
-                  std::none_of(g.chain.begin(), g.chain.end(), [](const auto& ch) { return ch.has_value(); });
-      if (idle) {
-        table.erase(it);  // nothing pending: the group costs nothing until it is seen again
-        continue;
-      }
-      int64_t next = g.suppressing ? g.suppress_until : INT64_MIN;
-      for (const auto& sn : g.seen) next = std::max(next, sn.ts + c.rule.timespan_us);
-      for (const auto& l : g.last)
-        if (l) next = std::max(next, l->ts + c.rule.timespan_us);
-      for (const auto& ch : g.chain)
-        if (ch) next = std::max(next, ch->first + c.rule.timespan_us);
-      if (next != INT64_MIN) schedule(t.correlation, t.key, g, std::max(next + options.allowed_lateness_us, t.at) + 1);
+    bool more_stored = false;
+    if (backing) {
+      auto st = stored.find(tenant);
+      more_stored = st == stored.end() || st->second.due < now;
     }
+    if (!more_stored && (q == timers.end() || q->second.empty() || q->second.front().at >= now)) return;
+    Heap& heap = timers[tenant];  // node stays put while timers run and schedule more
+    std::deque<Due> from_store;
+    for (;;) {
+      if (from_store.empty() && more_stored) more_stored = fetchStored(tenant, now, from_store);
+      const bool h = !heap.empty() && heap.front().at < now;
+      if (!h && from_store.empty()) break;
+      Due t;
+      if (h && (from_store.empty() || std::pair(heap.front().at, heap.front().seq) <=
+                                          std::pair(from_store.front().at, from_store.front().seq))) {
+        std::pop_heap(heap.begin(), heap.end(), std::greater<>());
+        Timer& top = heap.back();
+        t = Due{top.at, top.seq, top.correlation, std::move(top.key), {}};
+        heap.pop_back();
+      } else {
+        t = std::move(from_store.front());
+        from_store.pop_front();
+      }
+      runTimer(t, now, out, chained);
+    }
+  }
+
+  void runTimer(const Due& t, int64_t now, std::vector<Incident>& out, std::vector<std::pair<int, Event>>& chained) {
+    if (!t.index_key.empty()) index_deletes.push_back({StateChange::Kind::kTimer, t.index_key, {}});  // done with
+    auto& table = groups[size_t(t.correlation)];
+    auto it = find(t.correlation, t.key);
+    if (it == table.end() || it->second.timer != t.at || it->second.timer_seq != t.seq) return;  // superseded
+    changed.emplace(t.correlation, t.key);
+    GroupState& g = it->second;
+    g.timer = -1;
+    const auto& c = set->correlations()[size_t(t.correlation)];
+    const int64_t horizon = now - options.allowed_lateness_us - c.rule.timespan_us;  // older is out of any window
+    if (c.rule.type == CorrelationType::kAbsence) {
+      if (g.deadline >= 0 && g.deadline + options.allowed_lateness_us == t.at) {
+        std::vector<const Seen*> events{&g.awaiting};
+        auto inc = makeIncident(c, g, events, g.fields);
+        inc.event_count = 1;
+        inc.last_ts_us = g.deadline;  // silent from first_ts until here
+        fire(t.correlation, g, std::move(inc), g.awaiting.ts, out, chained, nullptr);
+        g.suppressing = false;
+        g.deadline = -1;
+      }
+    } else if (closing(c)) {
+      if (g.window_open) judgeClosing(t.correlation, g, out, chained);
+    } else {
+      if (g.suppressing && g.suppress_until + options.allowed_lateness_us < now) endSuppression(t.correlation, g, out);
+      while (!g.seen.empty() && g.seen.front().ts <= horizon) g.seen.pop_front();
+      for (auto& l : g.last)
+        if (l && l->ts <= horizon) l.reset();
+      for (auto& ch : g.chain)
+        if (ch && ch->first <= horizon) ch.reset();
+    }
+    bool idle = g.deadline < 0 && !g.window_open && !g.suppressing && g.seen.empty() &&
+                std::none_of(g.last.begin(), g.last.end(), [](const auto& l) { return l.has_value(); }) &&
+                std::none_of(g.chain.begin(), g.chain.end(), [](const auto& ch) { return ch.has_value(); });
+    if (idle) {
+      erase(t.correlation, it);  // nothing pending: the group costs nothing until it is seen again
+      return;
+    }
+    int64_t next = g.suppressing ? g.suppress_until : INT64_MIN;
+    for (const auto& sn : g.seen) next = std::max(next, sn.ts + c.rule.timespan_us);
+    for (const auto& l : g.last)
+      if (l) next = std::max(next, l->ts + c.rule.timespan_us);
+    for (const auto& ch : g.chain)
+      if (ch) next = std::max(next, ch->first + c.rule.timespan_us);
+    if (next != INT64_MIN) schedule(t.correlation, t.key, g, std::max(next + options.allowed_lateness_us, t.at) + 1);
   }
 
   void feedChained(std::vector<std::pair<int, Event>>& chained, std::vector<Incident>& out) {
@@ -457,6 +503,7 @@ CorrelationEngine::CorrelationEngine(std::shared_ptr<const rules::CorrelationSet
   impl_->set = std::move(set);
   impl_->options = options;
   impl_->groups.resize(impl_->set->size());
+  for (size_t i = 0; i < impl_->set->size(); ++i) impl_->by_id.emplace(impl_->set->correlations()[i].rule.id, int(i));
 }
 CorrelationEngine::~CorrelationEngine() = default;
 CorrelationEngine::CorrelationEngine(CorrelationEngine&&) noexcept = default;
@@ -488,31 +535,60 @@ void CorrelationEngine::finish(std::vector<Incident>& out) {
     im.feedChained(chained, out);
   }
   // Suppressed incidents that gathered more events: their final count (their windows may still be
-  // open, but the input has ended).
+  // open, but the input has ended), in key order, whichever groups are in memory.
+  std::vector<std::pair<int, std::string>> keys;
   for (size_t ci = 0; ci < im.groups.size(); ++ci)
-    for (auto& [key, g] : im.groups[ci]) {
-      if (g.suppressing) im.changed.emplace(int(ci), key);
-      im.endSuppression(int(ci), g, out);
-    }
+    for (const auto& [key, g] : im.groups[ci]) keys.emplace_back(int(ci), key);
+  if (im.backing) {
+    im.backing->scanGroupKeys([&](std::string_view full) {
+      size_t nul = full.find('\0');
+      if (nul == std::string_view::npos) return;
+      auto c = im.by_id.find(std::string(full.substr(0, nul)));
+      if (c != im.by_id.end()) keys.emplace_back(c->second, std::string(full.substr(nul + 1)));
+    });
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  for (const auto& [ci, key] : keys) {
+    auto it = im.find(ci, key);
+    if (it == im.groups[size_t(ci)].end() || !it->second.suppressing) continue;
+    im.changed.emplace(ci, key);
+    im.endSuppression(ci, it->second, out);
+  }
 }
 
 CorrelationStats CorrelationEngine::stats() const {
   CorrelationStats s = impl_->stats;
-  for (const auto& t : impl_->groups) s.open_groups += t.size();
+  for (const auto& t : impl_->groups) s.groups_in_memory += t.size();
   return s;
 }
 
 std::vector<CorrelationEngine::StateChange> CorrelationEngine::takeChanges() {
   auto& im = *impl_;
-  std::vector<StateChange> out;
-  out.reserve(im.changed.size());
+  std::vector<StateChange> out = std::move(im.index_deletes);
+  im.index_deletes.clear();
+  out.reserve(out.size() + im.changed.size() * 2);
   for (const auto& [ci, key] : im.changed) {
-    StateChange change;
-    change.key = im.set->correlations()[size_t(ci)].rule.id;
-    change.key.push_back('\0');
-    change.key += key;
-    const auto& table = im.groups[size_t(ci)];
-    if (auto it = table.find(key); it != table.end()) change.value = encodeGroup(it->second);
+    StateChange change{StateChange::Kind::kGroup, im.fullKey(ci, key), {}};
+    auto& table = im.groups[size_t(ci)];
+    if (auto it = table.find(key); it != table.end()) {
+      GroupState& g = it->second;
+      // The timer index follows the group's timer: the old entry goes, the new one is written.
+      if (g.timer != g.stored_timer || g.timer_seq != g.stored_timer_seq) {
+        if (g.stored_timer >= 0)
+          out.push_back({StateChange::Kind::kTimer, timerKey(g.tenant, g.stored_timer, g.stored_timer_seq), {}});
+        if (g.timer >= 0) {
+          std::string index_key = timerKey(g.tenant, g.timer, g.timer_seq);
+          auto& st = im.stored[g.tenant];
+          st.due = std::min(st.due, g.timer);
+          if (!st.from.empty() && index_key < st.from) st.from = index_key;
+          out.push_back({StateChange::Kind::kTimer, std::move(index_key), change.key});
+        }
+        g.stored_timer = g.timer;
+        g.stored_timer_seq = g.timer_seq;
+      }
+      change.value = encodeGroup(g);
+    }
     out.push_back(std::move(change));
   }
   im.changed.clear();
@@ -525,29 +601,6 @@ std::string CorrelationEngine::clockState() const {
   return std::string(bytes.begin(), bytes.end());
 }
 
-bool CorrelationEngine::restoreGroup(std::string_view key, std::string_view value) {
-  auto& im = *impl_;
-  size_t nul = key.find('\0');
-  if (nul == std::string_view::npos) return false;
-  std::string_view rule_id = key.substr(0, nul);
-  std::string group_key(key.substr(nul + 1));
-  const auto& all = im.set->correlations();
-  auto c = std::find_if(all.begin(), all.end(), [&](const auto& cc) { return cc.rule.id == rule_id; });
-  if (c == all.end()) return false;
-  const int ci = int(c - all.begin());
-  try {
-    GroupState g = decodeGroup(value);
-    // A correlation edited to reference more or fewer rules: per-reference state resized.
-    g.last.resize(c->refs.size());
-    g.chain.resize(c->refs.size());
-    if (g.timer >= 0) im.timers[g.tenant].push(Timer{g.timer, g.timer_seq, ci, group_key});
-    im.groups[size_t(ci)][group_key] = std::move(g);
-  } catch (const std::exception&) {
-    return false;
-  }
-  return true;
-}
-
 bool CorrelationEngine::restoreClock(std::string_view value) {
   try {
     auto j = nlohmann::json::from_msgpack(value.begin(), value.end());
@@ -557,6 +610,42 @@ bool CorrelationEngine::restoreClock(std::string_view value) {
     return false;
   }
   return true;
+}
+
+void CorrelationEngine::attach(WindowBacking* backing) { impl_->backing = backing; }
+
+bool CorrelationEngine::hasCorrelation(std::string_view rule_id) const {
+  return impl_->by_id.count(std::string(rule_id)) > 0;
+}
+
+void CorrelationEngine::shrink() {
+  auto& im = *impl_;
+  const size_t bound = im.options.max_groups_in_memory;
+  if (!im.backing || bound == 0 || !im.changed.empty() || !im.index_deletes.empty()) return;
+  size_t total = 0;
+  for (const auto& t : im.groups) total += t.size();
+  if (total <= bound) return;
+  // Down to 90% of the bound, so eviction runs once per tenth of the bound of new groups rather
+  // than at every write.
+  const size_t keep = bound - bound / 10;
+  std::vector<uint64_t> ticks;
+  ticks.reserve(total);
+  for (const auto& t : im.groups)
+    for (const auto& [key, g] : t) ticks.push_back(g.touched);
+  auto nth = ticks.begin() + ptrdiff_t(total - keep);
+  std::nth_element(ticks.begin(), nth, ticks.end());
+  const uint64_t oldest_kept = keep == 0 ? UINT64_MAX : *nth;
+  for (auto& t : im.groups)
+    im.stats.evicted += std::erase_if(t, [&](const auto& kv) { return kv.second.touched < oldest_kept; });
+  // Timers of evicted groups are in the index; the heap keeps only the live timers of the rest.
+  for (auto& [tenant, heap] : im.timers) {
+    std::erase_if(heap, [&](const Timer& t) {
+      const auto& table = im.groups[size_t(t.correlation)];
+      auto it = table.find(t.key);
+      return it == table.end() || it->second.timer != t.at || it->second.timer_seq != t.seq;
+    });
+    std::make_heap(heap.begin(), heap.end(), std::greater<>());
+  }
 }
 
 }  // namespace hinomi::correlator

@@ -16,6 +16,11 @@
 // "now": each tenant's watermark, the latest event time seen (clamped to ingest time plus the
 // allowed clock skew, so one host with a clock in the future cannot close everyone's windows),
 // less the allowed lateness. Pure and deterministic: the same input gives the same incidents.
+//
+// Memory: attached to a backing store (window_backing.h) and given max_groups_in_memory, the
+// engine keeps only the most recently used groups; the others are read back when seen again, and
+// their deadlines are found in the store's timer index, merged in (time, sequence) order with the
+// timers in memory, so a bounded engine raises exactly what an unbounded one does.
 
 #include <cstdint>
 #include <memory>
@@ -27,12 +32,16 @@
 #include "common/event.h"
 #include "correlator/incident.h"
 #include "correlator/rules/correlation_set.h"
+#include "correlator/windows/window_backing.h"
 
 namespace hinomi::correlator {
 
 struct CorrelationOptions {
   int64_t allowed_lateness_us = 0;            // out-of-order events this late still count
   int64_t max_clock_skew_us = 300'000'000;    // how far an event time may run ahead of ingest time
+  // With a backing: groups kept in memory at most (shrink() evicts the least recently used
+  // beyond it); 0: no bound.
+  size_t max_groups_in_memory = 0;
 };
 
 struct CorrelationStats {
@@ -40,7 +49,10 @@ struct CorrelationStats {
   uint64_t late = 0;        // matches older than their window allows: not counted
   uint64_t fired = 0;       // first emissions
   uint64_t updated = 0;     // re-emissions with a final count
-  size_t open_groups = 0;
+  uint64_t evicted = 0;     // groups dropped from memory (their state is in the backing)
+  uint64_t read_back = 0;   // groups read back from the backing
+  uint64_t unreadable = 0;  // stored groups that could not be decoded: started afresh
+  size_t groups_in_memory = 0;
 };
 
 class CorrelationEngine {
@@ -59,19 +71,28 @@ class CorrelationEngine {
   CorrelationStats stats() const;
 
   // Durable state (window_store.h). A changed group is a key (the correlation's rule id, NUL, the
-  // group key) and its state, or no value when the group is gone. takeChanges() hands over every
-  // group changed since its last call; clockState() is the rest (watermarks, timer order).
+  // group key) and its state, or no value when the group is gone; a timer index entry is a key
+  // (tenant, NUL, due time and sequence, big-endian) and the group's key, or no value when it is
+  // done. takeChanges() hands over every change since its last call; clockState() is the rest
+  // (watermarks, timer order).
   struct StateChange {
+    enum class Kind { kGroup, kTimer };
+    Kind kind = Kind::kGroup;
     std::string key;
     std::optional<std::string> value;
   };
   std::vector<StateChange> takeChanges();
   std::string clockState() const;
-  // Into a fresh engine: what takeChanges() and clockState() gave. A group of a correlation no
-  // longer loaded is dropped (false, so the caller can delete it); bytes it cannot read throw
-  // nothing and return false as well.
-  bool restoreGroup(std::string_view key, std::string_view value);
+  // Into a fresh engine, before its first event: what clockState() gave; false when unreadable.
   bool restoreClock(std::string_view value);
+  // Into a fresh engine, before its first event: groups and timers not in memory are read from
+  // `backing` (which outlives the engine) from now on.
+  void attach(WindowBacking* backing);
+  // Evicts the least recently used groups beyond max_groups_in_memory. Only once every change
+  // was taken (takeChanges) and written, so what is evicted can be read back.
+  void shrink();
+  // Whether a correlation with this rule id is loaded (stored groups of others are dropped).
+  bool hasCorrelation(std::string_view rule_id) const;
 
  private:
   struct Impl;

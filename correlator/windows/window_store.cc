@@ -1,14 +1,20 @@
 #include "correlator/windows/window_store.h"
 
+#include <chrono>
 #include <filesystem>
 
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+
+#include "common/logging.h"
 
 namespace hinomi::correlator {
 namespace {
 
 constexpr const char* kWindowsCf = "windows";
+constexpr const char* kTimersCf = "timers";
 constexpr const char* kOffsetsCf = "offsets";
 constexpr const char* kMetaCf = "meta";
 constexpr const char* kClockKey = "clock";
@@ -53,8 +59,17 @@ Result<std::unique_ptr<WindowStore>> WindowStore::open(const std::string& path) 
   options.keep_log_file_num = 4;
   rocksdb::ColumnFamilyOptions cf;
   cf.write_buffer_size = 16 << 20;
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {rocksdb::kDefaultColumnFamilyName, cf}, {kWindowsCf, cf}, {kOffsetsCf, cf}, {kMetaCf, cf}};
+  // Most lookups of a new group find nothing: a Bloom filter answers those without a disk read.
+  rocksdb::ColumnFamilyOptions windows_cf = cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  windows_cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  windows_cf.write_buffer_size = 64 << 20;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{rocksdb::kDefaultColumnFamilyName, cf},
+                                                      {kWindowsCf, windows_cf},
+                                                      {kTimersCf, cf},
+                                                      {kOffsetsCf, cf},
+                                                      {kMetaCf, cf}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, path, cfs, &handles, &raw);
@@ -64,14 +79,15 @@ Result<std::unique_ptr<WindowStore>> WindowStore::open(const std::string& path) 
   store->db_.reset(raw);
   store->default_ = handles[0];
   store->windows_ = handles[1];
-  store->offsets_ = handles[2];
-  store->meta_ = handles[3];
+  store->timers_ = handles[2];
+  store->offsets_ = handles[3];
+  store->meta_ = handles[4];
   return store;
 }
 
 WindowStore::~WindowStore() {
   if (!db_) return;
-  for (auto* h : {default_, windows_, offsets_, meta_})
+  for (auto* h : {default_, windows_, timers_, offsets_, meta_})
     if (h) db_->DestroyColumnFamilyHandle(h);
   (void)db_->Close();
 }
@@ -85,21 +101,26 @@ Result<std::map<int32_t, int64_t>> WindowStore::load(CorrelationEngine& engine, 
   } else if (!s.IsNotFound()) {
     return tl::unexpected(storeError("cannot read", path_, s));
   }
+  // Groups are read when seen, not loaded here; those of correlations no longer loaded are
+  // deleted, a range per correlation (their timer entries go as the engine meets them).
   rocksdb::WriteBatch drop;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), windows_));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (engine.restoreGroup(it->key().ToStringView(), it->value().ToStringView())) {
-      ++stats_.groups_restored;
-    } else {
-      ++stats_.groups_dropped;
-      drop.Delete(windows_, it->key());
+  for (it->SeekToFirst(); it->Valid();) {
+    std::string_view key = it->key().ToStringView();
+    std::string rule_id(key.substr(0, key.find('\0')));
+    std::string end = rule_id + '\x01';  // past every "rule id, NUL, …" key
+    if (!engine.hasCorrelation(rule_id)) {
+      drop.DeleteRange(windows_, rule_id + '\0', end);
+      ++stats_.correlations_dropped;
     }
+    it->Seek(end);
   }
   if (!it->status().ok()) return tl::unexpected(storeError("cannot read", path_, it->status()));
   if (drop.Count() > 0) {
     s = db_->Write(rocksdb::WriteOptions(), &drop);
     if (!s.ok()) return tl::unexpected(storeError("cannot write", path_, s));
   }
+  engine.attach(this);
   std::map<int32_t, int64_t> offsets;
   std::string prefix = topic;
   prefix.push_back('\0');
@@ -121,8 +142,9 @@ Status WindowStore::commit(CorrelationEngine& engine, const std::string& topic,
   rocksdb::WriteBatch batch;
   // In order: a group changed twice since the last successful write ends with its latest state.
   for (const auto& change : pending_) {
-    if (change.value) batch.Put(windows_, change.key, *change.value);
-    else batch.Delete(windows_, change.key);
+    auto* cf = change.kind == CorrelationEngine::StateChange::Kind::kGroup ? windows_ : timers_;
+    if (change.value) batch.Put(cf, change.key, *change.value);
+    else batch.Delete(cf, change.key);
   }
   batch.Put(meta_, kClockKey, engine.clockState());
   for (const auto& [partition, offset] : next_offsets)
@@ -130,7 +152,57 @@ Status WindowStore::commit(CorrelationEngine& engine, const std::string& topic,
   rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
   if (!s.ok()) return tl::unexpected(storeError("cannot write", path_, s));
   pending_.clear();
+  engine.shrink();  // what it evicts is on disk now
   return {};
+}
+
+void WindowStore::readFailed(const std::string& what) {
+  ++stats_.read_errors;
+  const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch()).count();
+  if (now - last_error_log_us_ < 1000000) return;  // at most one a second
+  last_error_log_us_ = now;
+  logging::get("correlator")->error("Cannot read the correlation state. path={} error={}", path_, what);
+}
+
+std::optional<std::string> WindowStore::readGroup(std::string_view key) {
+  // A write that failed is retried before more events are counted, but a reader may come first.
+  for (auto it = pending_.rbegin(); it != pending_.rend(); ++it)
+    if (it->kind == CorrelationEngine::StateChange::Kind::kGroup && it->key == key) return it->value;
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), windows_, rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.ok()) return value;
+  if (!s.IsNotFound()) readFailed(s.ToString());
+  return std::nullopt;
+}
+
+void WindowStore::scanTimers(std::string_view from, std::string_view prefix,
+                             const std::function<bool(std::string_view key, std::string_view value)>& visit) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), timers_));
+  for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next()) {
+    std::string_view key = it->key().ToStringView();
+    if (!key.starts_with(prefix) || !visit(key, it->value().ToStringView())) return;
+  }
+  if (!it->status().ok()) readFailed(it->status().ToString());
+}
+
+void WindowStore::scanGroupKeys(const std::function<void(std::string_view key)>& visit) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), windows_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) visit(it->key().ToStringView());
+  if (!it->status().ok()) readFailed(it->status().ToString());
+}
+
+uint64_t WindowStore::estimatedGroups() const {
+  uint64_t n = 0;
+  db_->GetIntProperty(windows_, "rocksdb.estimate-num-keys", &n);
+  return n;
+}
+
+uint64_t WindowStore::countGroups() const {
+  uint64_t n = 0;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), windows_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+  return n;
 }
 
 }  // namespace hinomi::correlator

@@ -3,7 +3,8 @@
 // over events already on an embedded bus; the parent kills it at many points of the stream and
 // restarts it until every event is committed. The incidents on the bus, duplicates removed by
 // id and content (what consumers do), equal those of a run never interrupted; no incident's
-// count is off, which a window that lost or double-counted an event would show.
+// count is off, which a window that lost or double-counted an event would show. The detector holds
+// at most 100 of the 400 sources' groups in memory, so kills also land between evictions.
 //
 // The child is this test binary run again with a filter selecting the DISABLED_ child test.
 #include <gtest/gtest.h>
@@ -61,6 +62,7 @@ TEST(DetectorKillChild, DISABLED_DetectUntilKilled) {
   options.poll_timeout = 20ms;
   options.state_path = dir + "/state";
   options.correlation.allowed_lateness_us = 2'000'000;
+  options.correlation.max_groups_in_memory = 100;  // of 400 sources: groups evicted and read back between kills
   auto detector = Detector::start(**bus, options, detection->set);
   if (!detector) {
     std::string e = detector.error().toString() + "\n";
