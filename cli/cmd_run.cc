@@ -84,17 +84,33 @@ int runAll(const std::string& path, const std::string& data_dir) {
 
   // Before the collector: events published from its first moment find their consumer (though
   // none would be lost without it: the group resumes from its committed offsets).
-  std::unique_ptr<correlator::Detector> detector;
+  // Both stages of the correlator (docs/correlator.md): the match stage on the events topic and,
+  // with correlation rules, the windows stage on the matches topic, as separate processes would run
+  // them on Kafka.
+  std::unique_ptr<correlator::Detector> detector, windows;
   if (detection) {
     correlator::DetectorOptions options;
+    options.role = correlator::DetectorRole::kMatch;
     options.events_topic = cfg->topics.events;
+    options.matches_topic = cfg->topics.matches;
     options.incidents_topic = cfg->topics.incidents;
     options.group = cfg->correlator.group;
     options.batch_size = size_t(cfg->correlator.batch_size);
     options.correlation.allowed_lateness_us = cfg->correlator.allowed_lateness_secs * 1000000;
     options.correlation.max_clock_skew_us = cfg->correlator.max_clock_skew_secs * 1000000;
     options.correlation.max_groups_in_memory = size_t(cfg->correlator.max_groups_in_memory);
-    options.state_path = cfg->correlatorStatePath();
+    if (detection->set.correlations && !detection->set.correlations->empty()) {
+      correlator::DetectorOptions w = options;
+      w.role = correlator::DetectorRole::kWindows;
+      w.group = cfg->correlator.group + "-windows";
+      w.state_path = cfg->correlatorStatePath();
+      auto started = correlator::Detector::start(**bus, std::move(w), detection->set);
+      if (!started) {
+        log->error("Cannot start the correlation windows. {}", started.error().toString());
+        return 1;
+      }
+      windows = std::move(*started);
+    }
     auto started = correlator::Detector::start(**bus, std::move(options), detection->set);
     if (!started) {
       log->error("Cannot start the detector. {}", started.error().toString());
@@ -126,6 +142,8 @@ int runAll(const std::string& path, const std::string& data_dir) {
   // the next start.
   if (detector) detector->stop();
   detector.reset();
+  if (windows) windows->stop();  // after the matches: what was published is counted, or read again
+  windows.reset();
   http.stop();
   if (auto st = (*bus)->flush(std::chrono::seconds(30)); !st)
     log->warn("Bus flush incomplete. error={}", st.error().toString());

@@ -36,17 +36,31 @@ Result<std::unique_ptr<Detector>> Detector::start(bus::Bus& bus, DetectorOptions
   if (!detection.decoders || !detection.rules)
     return makeError(ErrorCode::kInvalidArgument, "the detector needs a decoder set and a rule set");
   if (options.batch_size == 0) return makeError(ErrorCode::kInvalidArgument, "batch_size must be at least 1");
-  auto consumer = bus.subscribe(options.events_topic, options.group);
+  const DetectorRole role = options.role;
+  if (role == DetectorRole::kWindows && (!detection.correlations || detection.correlations->empty()))
+    return makeError(ErrorCode::kInvalidArgument, "the windows detector needs correlation rules");
+  int32_t matches_partitions = 1;
+  if (role == DetectorRole::kMatch) {
+    auto n = bus.partitionCount(options.matches_topic);
+    if (!n) return tl::unexpected(n.error());
+    matches_partitions = std::max(*n, 1);
+  }
+  auto consumer = bus.subscribe(role == DetectorRole::kWindows ? options.matches_topic : options.events_topic,
+                                options.group);
   if (!consumer) return tl::unexpected(consumer.error());
   std::unique_ptr<Detector> d(
       new Detector(bus, std::move(options), std::move(detection), clock, std::move(*consumer)));
-  if (d->correlation_ && !d->options_.state_path.empty()) {
+  d->matches_partitions_ = matches_partitions;
+  if (d->correlation_ && !d->options_.state_path.empty() && role != DetectorRole::kMatch) {
     const auto started = std::chrono::steady_clock::now();
     auto store = WindowStore::open(d->options_.state_path);
     if (!store) return tl::unexpected(store.error());
-    auto counted = (*store)->load(*d->correlation_, d->options_.events_topic);
+    auto counted = (*store)->load(*d->correlation_, d->consumedTopic());
     if (!counted) return tl::unexpected(counted.error());
     d->counted_ = std::move(*counted);
+    auto sources = (*store)->loadSources(d->consumedTopic());
+    if (!sources) return tl::unexpected(sources.error());
+    d->sources_ = std::move(*sources);
     d->store_ = std::move(*store);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     DetectorMetrics::get().state_restore_seconds->Set(secs);
@@ -58,9 +72,10 @@ Result<std::unique_ptr<Detector>> Detector::start(bus::Bus& bus, DetectorOptions
   }
   d->thread_ = std::thread([raw = d.get()] { raw->run(); });
   logging::get("correlator")
-      ->info("Detector started. topic={} group={} incidents={} rules={} decoders={}", d->options_.events_topic,
-             d->options_.group, d->options_.incidents_topic, d->detection_.rules->size(),
-             d->detection_.decoders->size());
+      ->info("Detector started. role={} topic={} group={} incidents={} rules={} correlations={} decoders={}",
+             role == DetectorRole::kMatch ? "match" : role == DetectorRole::kWindows ? "windows" : "inline",
+             d->consumedTopic(), d->options_.group, d->options_.incidents_topic, d->detection_.rules->size(),
+             d->detection_.correlations ? d->detection_.correlations->size() : 0, d->detection_.decoders->size());
   return d;
 }
 
@@ -77,6 +92,10 @@ Detector::Detector(bus::Bus& bus, DetectorOptions options, DetectionSet detectio
 }
 
 Detector::~Detector() { stop(); }
+
+const std::string& Detector::consumedTopic() const {
+  return options_.role == DetectorRole::kWindows ? options_.matches_topic : options_.events_topic;
+}
 
 void Detector::stop() {
   {
@@ -136,6 +155,14 @@ void Detector::run() {
     poll_backoff = options_.retry_backoff;
     if (batch->empty()) {
       if (!uncommitted.empty()) commit(uncommitted, uncommitted_events);  // a commit that failed before
+      if (options_.role == DetectorRole::kMatch) {
+        // Quiet: every clock's latest time reaches the windows (deadlines pass without events).
+        std::vector<Outgoing> ticks;
+        ticked_threshold_us_ = 0;
+        addTicks(ticks);
+        ticked_threshold_us_ = kTickEveryUs;
+        if (!ticks.empty() && !publishAll(ticks)) break;
+      }
       continue;
     }
     const auto started = std::chrono::steady_clock::now();
@@ -150,6 +177,7 @@ void Detector::run() {
       auto& next = uncommitted[record.partition];
       next = std::max(next, record.offset + 1);
     }
+    if (options_.role == DetectorRole::kMatch) addTicks(out);
     // Nothing of a batch is committed before all its incidents have their outcome: a stop here
     // leaves the whole batch to be read again.
     if (!publishAll(out)) {
@@ -174,7 +202,7 @@ bool Detector::storeWindows() {
   auto& m = DetectorMetrics::get();
   auto backoff = options_.retry_backoff;
   for (;;) {
-    auto st = store_->commit(*correlation_, options_.events_topic, counted_);
+    auto st = store_->commit(*correlation_, consumedTopic(), counted_, sources_);
     if (st) break;
     m.state_commit_failures->Increment();
     if (warningDue())
@@ -193,6 +221,7 @@ bool Detector::storeWindows() {
 }
 
 void Detector::process(const bus::Record& record, std::vector<Outgoing>& out) {
+  if (options_.role == DetectorRole::kWindows) return processMatch(record, out);
   auto& m = DetectorMetrics::get();
   m.events->Increment();
   auto event = eventFromJson(record.value);
@@ -225,14 +254,96 @@ void Detector::process(const bus::Record& record, std::vector<Outgoing>& out) {
     // Keyed by the incident id: a re-emitted incident lands in the partition of its first copy,
     // so a consumer de-duplicating per partition sees both; incidents carry their own times and
     // need no per-tenant order, and one busy tenant does not load one partition.
-    out.push_back(Outgoing{incident.id, toJson(incident)});
+    out.push_back(Outgoing{&options_.incidents_topic, incident.id, toJson(incident)});
   }
   if (!correlation_) return;
+  if (options_.role == DetectorRole::kMatch) {
+    const int64_t time = correlation_->clampedTime(*event);
+    auto [clock, fresh] = clocks_.try_emplace(event->tenant, time);
+    if (!fresh) clock->second = std::max(clock->second, time);
+    uint32_t use = 0;
+    for (auto [ci, ri] : correlation_->uses(matched_)) {
+      ++use;  // counted for every use, so a match's place is the same however often it is published
+      auto group = correlation_->groupKey(ci, ri, *event);
+      if (!group) continue;  // no group-by value: counts nowhere
+      MatchRecord match;
+      match.tenant = event->tenant;
+      match.clock_us = clock->second;
+      match.correlation = correlation_->correlationId(ci);
+      match.reference = ri;
+      match.source = MatchSource{record.partition, record.offset, use};
+      match.event = *event;
+      out.push_back(Outgoing{&options_.matches_topic, matchKey(match.correlation, *group), encodeMatch(match)});
+    }
+    return;
+  }
   correlated_.clear();
   correlation_->onEvent(*event, matched_, correlated_);
   for (const auto& incident : correlated_) {
     m.ruleMatches(incident.rule_id).Increment();
-    out.push_back(Outgoing{incident.id, toJson(incident)});
+    out.push_back(Outgoing{&options_.incidents_topic, incident.id, toJson(incident)});
+  }
+}
+
+void Detector::addTicks(std::vector<Outgoing>& out) {
+  for (const auto& [tenant, clock] : clocks_) {
+    auto [last, fresh] = ticked_.try_emplace(tenant, clock);
+    if (!fresh && clock - last->second < ticked_threshold_us_) continue;
+    if (!fresh && clock == last->second) continue;
+    last->second = clock;
+    auto& keys = tick_keys_[tenant];
+    if (keys.empty()) keys = tickKeys(tenant, matches_partitions_);
+    MatchRecord tick;
+    tick.tick = true;
+    tick.tenant = tenant;
+    tick.clock_us = clock;
+    const std::string value = encodeMatch(tick);
+    for (const auto& key : keys) out.push_back(Outgoing{&options_.matches_topic, key, value});
+  }
+}
+
+void Detector::processMatch(const bus::Record& record, std::vector<Outgoing>& out) {
+  auto& m = DetectorMetrics::get();
+  m.matches_read->Increment();
+  auto match = decodeMatch(record.value);
+  if (!match) {
+    m.invalid->Increment();
+    if (warningDue())
+      logging::get("correlator")
+          ->warn("Skipping a record that is not a match. topic={} partition={} offset={} error={}", record.topic,
+                 record.partition, record.offset, match.error().message);
+    return;
+  }
+  correlated_.clear();
+  // The tenant's clock in this partition (correlation_engine.h): \x1f is no tenant character.
+  const std::string clock = match->tenant + '\x1f' + std::to_string(record.partition);
+  if (match->tick) {
+    correlation_->advance(clock, match->clock_us, correlated_);
+  } else {
+    // A match stage that restarted publishes its last batch's matches again: counted once.
+    const std::pair<int32_t, int32_t> from{record.partition, match->source.partition};
+    auto seen = sources_.find(from);
+    if (seen != sources_.end() && match->source <= seen->second) {
+      m.matches_already_counted->Increment();
+      return;
+    }
+    sources_[from] = match->source;
+    const int ci = correlation_->correlationIndex(match->correlation);
+    if (ci < 0) {
+      m.invalid->Increment();
+      if (warningDue())
+        logging::get("correlator")
+            ->warn("Skipping a match of a correlation not loaded here (are all correlators on the same rules?). "
+                   "correlation={} partition={} offset={}",
+                   match->correlation, record.partition, record.offset);
+      return;
+    }
+    correlation_->advance(clock, match->clock_us, correlated_);
+    correlation_->onMatch(ci, match->reference, match->event, clock, correlated_);
+  }
+  for (const auto& incident : correlated_) {
+    m.ruleMatches(incident.rule_id).Increment();
+    out.push_back(Outgoing{&options_.incidents_topic, incident.id, toJson(incident)});
   }
 }
 
@@ -246,7 +357,7 @@ bool Detector::publishAll(const std::vector<Outgoing>& out) {
     auto round = std::make_shared<Round>(unsent.size());
     for (size_t k = 0; k < unsent.size(); ++k) {
       const Outgoing& o = out[unsent[k]];
-      auto st = bus_.publish(options_.incidents_topic, o.key, o.value,
+      auto st = bus_.publish(*o.topic, o.key, o.value,
                              [shared = shared_, round, k](const bus::Delivery& d) {
                                {
                                  std::lock_guard lock(shared->mu);
@@ -276,7 +387,7 @@ bool Detector::publishAll(const std::vector<Outgoing>& out) {
       const auto& d = round->outcomes[k];
       switch (d.outcome) {
         case bus::DeliveryOutcome::kDelivered:
-          m.published->Increment();
+          (out[unsent[k]].topic == &options_.incidents_topic ? m.published : m.matches_published)->Increment();
           break;
         case bus::DeliveryOutcome::kRetry:
           m.retries->Increment();
@@ -285,15 +396,15 @@ bool Detector::publishAll(const std::vector<Outgoing>& out) {
           break;
         case bus::DeliveryOutcome::kRejected:
           m.rejected->Increment();
-          log->error("The bus rejected an incident; it is lost. topic={} incident={} error={}",
-                     options_.incidents_topic, out[unsent[k]].key, d.error);
+          log->error("The bus rejected a record; it is lost. topic={} key={} error={}", *out[unsent[k]].topic,
+                     out[unsent[k]].key, d.error);
           break;
       }
     }
     if (again.empty()) return true;
     if (warningDue())
-      log->warn("Incidents not delivered; re-sending. topic={} incidents={} backoff_ms={} error={}",
-                options_.incidents_topic, again.size(), backoff.count(), last_error);
+      log->warn("Incidents or matches not delivered; re-sending. records={} backoff_ms={} error={}", again.size(),
+                backoff.count(), last_error);
     if (!sleepUnlessStopped(backoff)) return false;
     backoff = std::min(backoff * 2, options_.max_retry_backoff);
     unsent = std::move(again);

@@ -1,7 +1,16 @@
 #pragma once
-// The detection stage of `hinomi run`: a consumer group on the events topic that decodes every
-// event, matches the rule set and publishes one incident per matching rule on the incidents
-// topic (docs/correlator.md).
+// The correlator's consuming loop (docs/correlator.md), in one of three roles:
+//
+//   match     a consumer group on the events topic: decodes every event, matches the rule set,
+//             publishes one incident per matching rule that raises its own, and one match record
+//             per correlation the matches feed on the matches topic, keyed by (correlation,
+//             tenant, group), with ticks of each tenant's clock (match_record.h). Stateless.
+//   windows   a consumer group on the matches topic: the correlation windows of the groups of its
+//             partitions (RocksDB), publishing correlation incidents. Stateful.
+//   inline    both in one loop on the events topic, no matches topic (as `hinomi replay` runs).
+//
+// `hinomi run` runs a match and a windows detector in one process on its bus; on Kafka each may
+// run as many times as the topics have partitions.
 //
 // At least once: a batch's offsets are committed only after every incident it raised has its
 // delivery outcome (delivered, or rejected and counted), and incident ids are deterministic (rule,
@@ -28,12 +37,17 @@
 #include "correlator/rules/correlation_set.h"
 #include "correlator/rules/rule_set.h"
 #include "correlator/windows/correlation_engine.h"
+#include "correlator/windows/match_record.h"
 #include "correlator/windows/window_store.h"
 
 namespace hinomi::correlator {
 
+enum class DetectorRole { kInline, kMatch, kWindows };
+
 struct DetectorOptions {
+  DetectorRole role = DetectorRole::kInline;
   std::string events_topic = "hinomi.events";
+  std::string matches_topic = "hinomi.matches";
   std::string incidents_topic = "hinomi.incidents";
   std::string group = "hinomi-detector";
   size_t batch_size = 500;
@@ -80,14 +94,20 @@ class Detector {
  private:
   struct Shared;  // state the delivery callbacks share with the thread (they may outlive it)
   struct Outgoing {
-    std::string key;  // the incident id
-    std::string value;  // the incident's JSON
+    const std::string* topic;  // the incidents or the matches topic (options_)
+    std::string key;    // the incident id, or the match's key
+    std::string value;  // the incident's JSON, or the match record
   };
 
   Detector(bus::Bus& bus, DetectorOptions options, DetectionSet detection, const Clock& clock,
            std::unique_ptr<bus::Consumer> consumer);
   void run();
   void process(const bus::Record& record, std::vector<Outgoing>& out);
+  void processMatch(const bus::Record& record, std::vector<Outgoing>& out);  // the windows role
+  // The match role: each tenant whose clock moved on since its last tick, a tick to every
+  // partition of the matches topic.
+  void addTicks(std::vector<Outgoing>& out);
+  const std::string& consumedTopic() const;
   // Publishes every incident until each is delivered or rejected; false when stop() came first.
   bool publishAll(const std::vector<Outgoing>& out);
   // Commits `offsets`; they are kept for the next try when it fails.
@@ -107,6 +127,16 @@ class Detector {
   std::unique_ptr<CorrelationEngine> correlation_;
   std::unique_ptr<WindowStore> store_;
   std::map<int32_t, int64_t> counted_;  // partition → next offset not yet in the stored windows
+  CountedSources sources_;              // windows role: the last match counted per source
+  // Match role: each tenant's clock, the clock its last tick carried, the matches topic's keys.
+  std::map<std::string, int64_t> clocks_;
+  std::map<std::string, int64_t> ticked_;
+  std::map<std::string, std::vector<std::string>> tick_keys_;
+  // While events flow, a tenant's clock is ticked once it moved this much (event time); when the
+  // events topic goes quiet, whatever it moved.
+  static constexpr int64_t kTickEveryUs = 1'000'000;
+  int64_t ticked_threshold_us_ = kTickEveryUs;
+  int32_t matches_partitions_ = 1;
   // Writes the windows and counted_; retries until it succeeds (false: stop() came first).
   bool storeWindows();
   uint64_t reported_evicted_ = 0;    // engine stats already added to the counters

@@ -51,6 +51,12 @@ DetectorMetrics& DetectorMetrics::get() {
                                        "Events read again after a restart that the stored windows already held; skipped");
     d.open_groups = gauge("hinomi_correlator_open_groups",
                           "Correlation groups with an open window (RocksDB's estimate when the windows are stored)");
+    d.matches_published = counter("hinomi_correlator_matches_published_total",
+                                  "Match records (and clock ticks) the match stage published on the matches topic");
+    d.matches_read = counter("hinomi_correlator_matches_total",
+                             "Records the windows stage read from the matches topic (matches and ticks)");
+    d.matches_already_counted = counter("hinomi_correlator_matches_already_counted_total",
+                                        "Matches published again by a restarted match stage; counted once");
     d.groups_in_memory = gauge("hinomi_correlator_groups_in_memory",
                                "Correlation groups held in memory (at most correlator.max_groups_in_memory)");
     d.groups_evicted = counter("hinomi_correlator_groups_evicted_total",

@@ -29,6 +29,9 @@ struct DetectorMetrics {
   prometheus::Counter* state_commit_failures = nullptr;  // hinomi_correlator_state_commit_failures_total
   prometheus::Counter* events_already_counted = nullptr;  // hinomi_correlator_events_already_counted_total
   prometheus::Gauge* open_groups = nullptr;            // hinomi_correlator_open_groups
+  prometheus::Counter* matches_published = nullptr;    // hinomi_correlator_matches_published_total
+  prometheus::Counter* matches_read = nullptr;         // hinomi_correlator_matches_total
+  prometheus::Counter* matches_already_counted = nullptr;  // hinomi_correlator_matches_already_counted_total
   prometheus::Gauge* groups_in_memory = nullptr;       // hinomi_correlator_groups_in_memory
   prometheus::Counter* groups_evicted = nullptr;       // hinomi_correlator_groups_evicted_total
   prometheus::Counter* groups_read_back = nullptr;     // hinomi_correlator_groups_read_back_total

@@ -15,6 +15,14 @@ namespace {
 using rules::CompiledCorrelation;
 using rules::CorrelationType;
 
+// A correlation's incident as a match of the correlations chained on it, in its group's clock.
+struct Chained {
+  int from;
+  Event event;
+  std::string clock;
+};
+using ChainedList = std::vector<Chained>;
+
 struct Timer {
   int64_t at;
   uint64_t seq;
@@ -122,7 +130,7 @@ struct CorrelationEngine::Impl {
   void erase(int ci, Table::iterator it) {
     const GroupState& g = it->second;
     if (g.stored_timer >= 0)
-      index_deletes.push_back({StateChange::Kind::kTimer, timerKey(g.tenant, g.stored_timer, g.stored_timer_seq), {}});
+      index_deletes.push_back({StateChange::Kind::kTimer, timerKey(g.clock, g.stored_timer, g.stored_timer_seq), {}});
     groups[size_t(ci)].erase(it);
   }
 
@@ -152,7 +160,7 @@ struct CorrelationEngine::Impl {
     if (g.timer == at) return;
     g.timer = at;  // an earlier queued timer of the group is now stale and skipped
     g.timer_seq = timer_seq++;
-    auto& heap = timers[g.tenant];
+    auto& heap = timers[g.clock];
     heap.push_back(Timer{at, g.timer_seq, ci, key});
     std::push_heap(heap.begin(), heap.end(), std::greater<>());
   }
@@ -169,7 +177,7 @@ struct CorrelationEngine::Impl {
   }
 
   void fire(int ci, GroupState& g, Incident inc, int64_t window_start, std::vector<Incident>& out,
-            std::vector<std::pair<int, Event>>& chained, const Event* event) {
+            ChainedList& chained, const Event* event) {
     const auto& c = set->correlations()[ci];
     g.suppressing = true;
     g.suppress_until = window_start + c.rule.timespan_us;
@@ -184,7 +192,7 @@ struct CorrelationEngine::Impl {
       e.id = inc.id;
       e.tenant = inc.tenant;
       e.ts_us = inc.last_ts_us;
-      chained.emplace_back(ci, std::move(e));
+      chained.push_back(Chained{ci, std::move(e), g.clock});
     }
     if (!c.silent) out.push_back(std::move(inc));
   }
@@ -203,7 +211,7 @@ struct CorrelationEngine::Impl {
     return true;
   }
 
-  void judgeClosing(int ci, GroupState& g, std::vector<Incident>& out, std::vector<std::pair<int, Event>>& chained) {
+  void judgeClosing(int ci, GroupState& g, std::vector<Incident>& out, ChainedList& chained) {
     const auto& c = set->correlations()[ci];
     g.window_open = false;
     uint64_t n = c.rule.type == CorrelationType::kValueCount ? distinctValues(g.seen) : g.seen.size();
@@ -218,23 +226,49 @@ struct CorrelationEngine::Impl {
     g.seen.clear();
   }
 
-  // One match of reference `ri` of correlation `ci`.
-  void onMatch(int ci, int ri, const Event& event, std::vector<Incident>& out,
-               std::vector<std::pair<int, Event>>& chained) {
-    const auto& c = set->correlations()[ci];
-    const auto& ref = c.refs[ri];
-    std::string key = event.tenant;
-    nlohmann::json group = nlohmann::json::object();
+  // The key of the group `event` counts in for reference `ri` of correlation `ci`: the tenant and
+  // the group-by values, NUL-separated; false when a group-by field is missing or empty.
+  bool groupKey(int ci, int ri, const Event& event, std::string& key, nlohmann::json* group) const {
+    const auto& c = set->correlations()[size_t(ci)];
+    const auto& ref = c.refs[size_t(ri)];
+    key = event.tenant;
     std::string text;
     for (size_t i = 0; i < ref.group_fields.size(); ++i) {
-      if (!rules::fieldText(event, ref.group_fields[i], text) || text.empty()) {
-        ++stats.ungrouped;
-        return;
-      }
+      if (!rules::fieldText(event, ref.group_fields[i], text) || text.empty()) return false;
       key.push_back('\0');
       key += text;
-      group[c.group_keys[i]] = text;
+      if (group) (*group)[c.group_keys[i]] = text;
     }
+    return true;
+  }
+
+  int64_t clamped(const Event& event) const {
+    int64_t t = event.ts_us;
+    if (event.ingest_ts_us > 0) t = std::min(t, event.ingest_ts_us + options.max_clock_skew_us);
+    return t;
+  }
+
+  // Moves `tenant`'s clock to `time` (never back) and runs the timers it passed.
+  void advance(const std::string& tenant, int64_t time, std::vector<Incident>& out,
+               ChainedList& chained) {
+    auto [wm, fresh] = watermark.try_emplace(tenant, time);
+    if (!fresh && time > wm->second) wm->second = time;
+    expire(tenant, wm->second, out, chained);
+    feedChained(chained, out);
+  }
+
+  // One match of reference `ri` of correlation `ci`.
+  void onMatch(int ci, int ri, const Event& event, const std::string& clock, std::vector<Incident>& out,
+               ChainedList& chained) {
+    const auto& c = set->correlations()[ci];
+    const auto& ref = c.refs[ri];
+    std::string key;
+    nlohmann::json group = nlohmann::json::object();
+    if (!groupKey(ci, ri, event, key, &group)) {
+      ++stats.ungrouped;
+      return;
+    }
+    std::string text;
     auto it = find(ci, key);
     const bool fresh = it == groups[size_t(ci)].end();
     if (fresh) {
@@ -245,6 +279,7 @@ struct CorrelationEngine::Impl {
     GroupState& g = it->second;
     if (fresh) {
       g.tenant = event.tenant;
+      g.clock = clock;
       g.group = std::move(group);
       g.last.resize(c.refs.size());
       g.chain.resize(c.refs.size());
@@ -413,7 +448,7 @@ struct CorrelationEngine::Impl {
   // Runs `tenant`'s timers that its watermark `now` passed, from memory and from the backing's
   // index merged in (time, sequence) order: the order an engine holding everything runs them in.
   void expire(const std::string& tenant, int64_t now, std::vector<Incident>& out,
-              std::vector<std::pair<int, Event>>& chained) {
+              ChainedList& chained) {
     auto q = timers.find(tenant);
     bool more_stored = false;
     if (backing) {
@@ -442,7 +477,7 @@ struct CorrelationEngine::Impl {
     }
   }
 
-  void runTimer(const Due& t, int64_t now, std::vector<Incident>& out, std::vector<std::pair<int, Event>>& chained) {
+  void runTimer(const Due& t, int64_t now, std::vector<Incident>& out, ChainedList& chained) {
     if (!t.index_key.empty()) index_deletes.push_back({StateChange::Kind::kTimer, t.index_key, {}});  // done with
     auto& table = groups[size_t(t.correlation)];
     auto it = find(t.correlation, t.key);
@@ -488,11 +523,11 @@ struct CorrelationEngine::Impl {
     if (next != INT64_MIN) schedule(t.correlation, t.key, g, std::max(next + options.allowed_lateness_us, t.at) + 1);
   }
 
-  void feedChained(std::vector<std::pair<int, Event>>& chained, std::vector<Incident>& out) {
+  void feedChained(ChainedList& chained, std::vector<Incident>& out) {
     // Users come later in the set's order than what they use, so one pass in order suffices.
     for (size_t i = 0; i < chained.size(); ++i) {
-      auto [from, event] = chained[i];
-      for (auto [ci, ri] : set->usersOfCorrelation(from)) onMatch(ci, ri, event, out, chained);
+      Chained c = chained[i];  // a copy: onMatch may append to `chained`
+      for (auto [ci, ri] : set->usersOfCorrelation(c.from)) onMatch(ci, ri, c.event, c.clock, out, chained);
     }
     chained.clear();
   }
@@ -511,25 +546,57 @@ CorrelationEngine::CorrelationEngine(CorrelationEngine&&) noexcept = default;
 void CorrelationEngine::onEvent(const Event& event, const std::vector<int>& matched, std::vector<Incident>& out) {
   auto& im = *impl_;
   if (im.set->empty()) return;
-  std::vector<std::pair<int, Event>> chained;
+  ChainedList chained;
   // The tenant's clock moves first, so windows this event's time closed are judged before it.
-  int64_t clamped = event.ts_us;
-  if (event.ingest_ts_us > 0) clamped = std::min(clamped, event.ingest_ts_us + im.options.max_clock_skew_us);
-  auto [wm, fresh] = im.watermark.try_emplace(event.tenant, clamped);
-  if (!fresh && clamped > wm->second) wm->second = clamped;
-  im.expire(event.tenant, wm->second, out, chained);
+  im.advance(event.tenant, im.clamped(event), out, chained);
+  for (auto [ci, ri] : uses(matched)) im.onMatch(ci, ri, event, event.tenant, out, chained);
   im.feedChained(chained, out);
+}
+
+std::vector<std::pair<int, int>> CorrelationEngine::uses(const std::vector<int>& matched) const {
   std::vector<std::pair<int, int>> todo;
   for (int r : matched)
-    for (auto use : im.set->usersOfRule(size_t(r))) todo.push_back(use);
+    for (auto use : impl_->set->usersOfRule(size_t(r))) todo.push_back(use);
   std::sort(todo.begin(), todo.end());  // by correlation, then reference: the order of the rule files
-  for (auto [ci, ri] : todo) im.onMatch(ci, ri, event, out, chained);
+  return todo;
+}
+
+std::optional<std::string> CorrelationEngine::groupKey(int ci, int ri, const Event& event) const {
+  std::string key;
+  if (!impl_->groupKey(ci, ri, event, key, nullptr)) return std::nullopt;
+  return key;
+}
+
+int64_t CorrelationEngine::clampedTime(const Event& event) const { return impl_->clamped(event); }
+
+void CorrelationEngine::advance(const std::string& tenant, int64_t time, std::vector<Incident>& out) {
+  ChainedList chained;
+  impl_->advance(tenant, time, out, chained);
+}
+
+void CorrelationEngine::onMatch(int ci, int ri, const Event& event, const std::string& clock,
+                                std::vector<Incident>& out) {
+  auto& im = *impl_;
+  if (ci < 0 || size_t(ci) >= im.set->size() || ri < 0 ||
+      size_t(ri) >= im.set->correlations()[size_t(ci)].refs.size())
+    return;
+  ChainedList chained;
+  im.onMatch(ci, ri, event, clock, out, chained);
   im.feedChained(chained, out);
+}
+
+int CorrelationEngine::correlationIndex(std::string_view rule_id) const {
+  auto it = impl_->by_id.find(std::string(rule_id));
+  return it == impl_->by_id.end() ? -1 : it->second;
+}
+
+const std::string& CorrelationEngine::correlationId(int ci) const {
+  return impl_->set->correlations()[size_t(ci)].rule.id;
 }
 
 void CorrelationEngine::finish(std::vector<Incident>& out) {
   auto& im = *impl_;
-  std::vector<std::pair<int, Event>> chained;
+  ChainedList chained;
   for (const auto& [tenant, now] : im.watermark) {
     im.expire(tenant, now + 1, out, chained);
     im.feedChained(chained, out);
@@ -576,10 +643,10 @@ std::vector<CorrelationEngine::StateChange> CorrelationEngine::takeChanges() {
       // The timer index follows the group's timer: the old entry goes, the new one is written.
       if (g.timer != g.stored_timer || g.timer_seq != g.stored_timer_seq) {
         if (g.stored_timer >= 0)
-          out.push_back({StateChange::Kind::kTimer, timerKey(g.tenant, g.stored_timer, g.stored_timer_seq), {}});
+          out.push_back({StateChange::Kind::kTimer, timerKey(g.clock, g.stored_timer, g.stored_timer_seq), {}});
         if (g.timer >= 0) {
-          std::string index_key = timerKey(g.tenant, g.timer, g.timer_seq);
-          auto& st = im.stored[g.tenant];
+          std::string index_key = timerKey(g.clock, g.timer, g.timer_seq);
+          auto& st = im.stored[g.clock];
           st.due = std::min(st.due, g.timer);
           if (!st.from.empty() && index_key < st.from) st.from = index_key;
           out.push_back({StateChange::Kind::kTimer, std::move(index_key), change.key});

@@ -68,6 +68,24 @@ class CorrelationEngine {
   // final counts of suppressed incidents. Windows still open stay unjudged (they are not complete).
   void finish(std::vector<Incident>& out);
 
+  // onEvent in parts, for a match stage and a window stage in different places (detector.h):
+  // the (correlation, reference) uses the rules `matched` feed, in the order onEvent runs them;
+  std::vector<std::pair<int, int>> uses(const std::vector<int>& matched) const;
+  // the key of the group a use counts `event` in (tenant, NUL, group-by values), nullopt when the
+  // event lacks a group-by field (the use counts nothing);
+  std::optional<std::string> groupKey(int ci, int ri, const Event& event) const;
+  // the time `event` moves its tenant's clock to (its time, at most ingest time + the skew);
+  int64_t clampedTime(const Event& event) const;
+  // moves a clock to `time` (never back) and appends what the timers it passed raise. onEvent's
+  // clock is the event's tenant; a windows stage keeps one per tenant and matches partition, as a
+  // partition's records keep the match stage's order while partitions run at their own pace;
+  void advance(const std::string& clock, int64_t time, std::vector<Incident>& out);
+  // counts `event` as a match of reference `ri` of correlation `ci` (after advance()), its group's
+  // windows closed by `clock`; indexes out of range count nothing.
+  void onMatch(int ci, int ri, const Event& event, const std::string& clock, std::vector<Incident>& out);
+  int correlationIndex(std::string_view rule_id) const;  // -1: not loaded
+  const std::string& correlationId(int ci) const;
+
   CorrelationStats stats() const;
 
   // Durable state (window_store.h). A changed group is a key (the correlation's rule id, NUL, the

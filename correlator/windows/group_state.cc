@@ -16,6 +16,7 @@ Seen seenFrom(const nlohmann::json& j) {
 std::string encodeGroup(const GroupState& g) {
   nlohmann::json j = nlohmann::json::object();
   j["t"] = g.tenant;
+  if (g.clock != g.tenant) j["k"] = g.clock;
   j["g"] = g.group;
   auto& seen = j["s"] = nlohmann::json::array();
   for (const auto& s : g.seen) seen.push_back(seenJson(s));
@@ -52,6 +53,7 @@ GroupState decodeGroup(std::string_view bytes) {
   auto j = nlohmann::json::from_msgpack(bytes.begin(), bytes.end());
   GroupState g;
   g.tenant = j.at("t").get<std::string>();
+  g.clock = j.contains("k") ? j["k"].get<std::string>() : g.tenant;
   g.group = j.at("g");
   for (const auto& s : j.at("s")) g.seen.push_back(seenFrom(s));
   for (const auto& l : j.at("l")) g.last.push_back(l.is_null() ? std::nullopt : std::optional<Seen>(seenFrom(l)));

@@ -25,6 +25,7 @@ struct Seen {
 
 struct GroupState {
   std::string tenant;
+  std::string clock;  // whose clock closes its windows: the tenant's (or, in a windows stage, the tenant's in one partition)
   nlohmann::json group = nlohmann::json::object();
   std::deque<Seen> seen;                  // event_count / value_count: the window's events, by time
   std::vector<std::optional<Seen>> last;  // temporal: latest match per rule

@@ -17,6 +17,7 @@ constexpr const char* kWindowsCf = "windows";
 constexpr const char* kTimersCf = "timers";
 constexpr const char* kOffsetsCf = "offsets";
 constexpr const char* kMetaCf = "meta";
+constexpr const char* kSourcesCf = "sources";
 constexpr const char* kClockKey = "clock";
 
 Error storeError(const std::string& what, const std::string& path, const rocksdb::Status& s) {
@@ -69,7 +70,8 @@ Result<std::unique_ptr<WindowStore>> WindowStore::open(const std::string& path) 
                                                       {kWindowsCf, windows_cf},
                                                       {kTimersCf, cf},
                                                       {kOffsetsCf, cf},
-                                                      {kMetaCf, cf}};
+                                                      {kMetaCf, cf},
+                                                      {kSourcesCf, cf}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, path, cfs, &handles, &raw);
@@ -82,12 +84,13 @@ Result<std::unique_ptr<WindowStore>> WindowStore::open(const std::string& path) 
   store->timers_ = handles[2];
   store->offsets_ = handles[3];
   store->meta_ = handles[4];
+  store->sources_ = handles[5];
   return store;
 }
 
 WindowStore::~WindowStore() {
   if (!db_) return;
-  for (auto* h : {default_, windows_, timers_, offsets_, meta_})
+  for (auto* h : {default_, windows_, timers_, offsets_, meta_, sources_})
     if (h) db_->DestroyColumnFamilyHandle(h);
   (void)db_->Close();
 }
@@ -137,7 +140,7 @@ Result<std::map<int32_t, int64_t>> WindowStore::load(CorrelationEngine& engine, 
 }
 
 Status WindowStore::commit(CorrelationEngine& engine, const std::string& topic,
-                           const std::map<int32_t, int64_t>& next_offsets) {
+                           const std::map<int32_t, int64_t>& next_offsets, const CountedSources& sources) {
   for (auto& change : engine.takeChanges()) pending_.push_back(std::move(change));
   rocksdb::WriteBatch batch;
   // In order: a group changed twice since the last successful write ends with its latest state.
@@ -149,11 +152,35 @@ Status WindowStore::commit(CorrelationEngine& engine, const std::string& topic,
   batch.Put(meta_, kClockKey, engine.clockState());
   for (const auto& [partition, offset] : next_offsets)
     batch.Put(offsets_, offsetKey(topic, partition), encodeOffset(offset));
+  for (const auto& [partitions, source] : sources) {
+    std::string key = offsetKey(topic, partitions.first);
+    key += offsetKey("", partitions.second).substr(1);
+    batch.Put(sources_, key, encodeOffset(source.offset) + encodeOffset(int64_t(source.use)));
+  }
   rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
   if (!s.ok()) return tl::unexpected(storeError("cannot write", path_, s));
   pending_.clear();
   engine.shrink();  // what it evicts is on disk now
   return {};
+}
+
+Result<CountedSources> WindowStore::loadSources(const std::string& topic) {
+  CountedSources out;
+  std::string prefix = topic;
+  prefix.push_back('\0');
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), sources_));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    auto k = it->key();
+    auto v = it->value();
+    if (k.size() != prefix.size() + 8 || v.size() != 16) continue;
+    uint32_t mp = 0, sp = 0;
+    for (size_t i = 0; i < 4; ++i) mp = (mp << 8) | uint8_t(k[prefix.size() + i]);
+    for (size_t i = 4; i < 8; ++i) sp = (sp << 8) | uint8_t(k[prefix.size() + i]);
+    out[{int32_t(mp), int32_t(sp)}] =
+        MatchSource{int32_t(sp), decodeOffset(rocksdb::Slice(v.data(), 8)), uint32_t(decodeOffset(rocksdb::Slice(v.data() + 8, 8)))};
+  }
+  if (!it->status().ok()) return tl::unexpected(storeError("cannot read", path_, it->status()));
+  return out;
 }
 
 void WindowStore::readFailed(const std::string& what) {

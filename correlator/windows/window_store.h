@@ -5,6 +5,8 @@
 //   windows   correlation rule id, NUL, group key → the group's window state
 //   timers    tenant, NUL, due time, sequence → the group's key (the index of every deadline)
 //   offsets   topic, NUL, partition → the next offset whose event is not yet in the windows
+//   sources   topic, NUL, partition, events partition → the last match counted from that events
+//             partition (a window stage on the matches topic: match_record.h)
 //   meta      the engine's clock (per-tenant watermarks, timer order)
 //
 // The windows and the offsets they include move together, so after a crash the detector skips
@@ -20,6 +22,7 @@
 
 #include "common/result.h"
 #include "correlator/windows/correlation_engine.h"
+#include "correlator/windows/match_record.h"
 #include "correlator/windows/window_backing.h"
 
 namespace rocksdb {
@@ -28,6 +31,9 @@ class ColumnFamilyHandle;
 }  // namespace rocksdb
 
 namespace hinomi::correlator {
+
+// (matches partition, events partition) → the last match counted from there.
+using CountedSources = std::map<std::pair<int32_t, int32_t>, MatchSource>;
 
 struct WindowStoreStats {
   uint64_t correlations_dropped = 0;  // correlations no longer loaded whose groups were deleted at load
@@ -49,7 +55,9 @@ class WindowStore : public WindowBacking {
   // `next_offsets` of `topic`; then the engine evicts what its memory bound asks. On failure
   // nothing is lost: the changes are kept for the next try.
   [[nodiscard]] Status commit(CorrelationEngine& engine, const std::string& topic,
-                              const std::map<int32_t, int64_t>& next_offsets);
+                              const std::map<int32_t, int64_t>& next_offsets, const CountedSources& sources = {});
+  // What commit() last wrote as `sources` of `topic`.
+  [[nodiscard]] Result<CountedSources> loadSources(const std::string& topic);
 
   // WindowBacking
   std::optional<std::string> readGroup(std::string_view key) override;
@@ -73,6 +81,7 @@ class WindowStore : public WindowBacking {
   rocksdb::ColumnFamilyHandle* timers_ = nullptr;
   rocksdb::ColumnFamilyHandle* offsets_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  rocksdb::ColumnFamilyHandle* sources_ = nullptr;
   std::vector<CorrelationEngine::StateChange> pending_;  // taken from the engine, not yet written
   WindowStoreStats stats_;
   int64_t last_error_log_us_ = 0;

@@ -6,11 +6,18 @@
 // count is off, which a window that lost or double-counted an event would show. The detector holds
 // at most 100 of the 400 sources' groups in memory, so kills also land between evictions.
 //
+// Both ways the correlator runs: inline (decode, match and windows in one loop on the events topic)
+// and split (a match stage publishing to a 3-partition matches topic and a windows stage counting
+// them, in one child as `hinomi run` has them), where a kill also leaves matches published twice
+// and ticks of the clock in between.
+//
 // The child is this test binary run again with a filter selecting the DISABLED_ child test.
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <cstdio>
 #include <iterator>
 #include <map>
@@ -33,6 +40,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* kDirFlag = "hinomi_detector_kill_dir";
 constexpr const char* kEvents = "hinomi.events";
+constexpr const char* kMatches = "hinomi.matches";
 constexpr const char* kIncidents = "hinomi.incidents";
 constexpr const char* kGroup = "kill-test";
 constexpr int64_t kEventCount = 30000;
@@ -56,22 +64,35 @@ TEST(DetectorKillChild, DISABLED_DetectUntilKilled) {
   copts.rules = {kSource + "/config/rules"};
   auto detection = loadDetection(copts, *logging::get("correlator"));
   if (!detection) _exit(4);
+  const bool split = std::filesystem::exists(dir + "/split");
   DetectorOptions options;
   options.group = kGroup;
+  options.matches_topic = kMatches;
   options.batch_size = 37;  // many commit points
   options.poll_timeout = 20ms;
-  options.state_path = dir + "/state";
   options.correlation.allowed_lateness_us = 2'000'000;
   options.correlation.max_groups_in_memory = 100;  // of 400 sources: groups evicted and read back between kills
-  auto detector = Detector::start(**bus, options, detection->set);
-  if (!detector) {
-    std::string e = detector.error().toString() + "\n";
-    hinomi::testing::writeAll(2, e.data(), e.size());
+  DetectorOptions windows_options = options;
+  options.role = split ? DetectorRole::kMatch : DetectorRole::kInline;
+  if (!split) options.state_path = dir + "/state";
+  windows_options.role = DetectorRole::kWindows;
+  windows_options.group = std::string(kGroup) + "-windows";
+  windows_options.batch_size = 23;
+  windows_options.state_path = dir + "/state";
+  auto fail = [](const Error& e) {
+    std::string text = e.toString() + "\n";
+    hinomi::testing::writeAll(2, text.data(), text.size());
     _exit(5);
-  }
+  };
+  Result<std::unique_ptr<Detector>> windows = std::unique_ptr<Detector>();
+  if (split) windows = Detector::start(**bus, windows_options, detection->set);
+  if (!windows) fail(windows.error());
+  auto detector = Detector::start(**bus, options, detection->set);
+  if (!detector) fail(detector.error());
   hinomi::testing::writeAll(1, "started\n", 8);
   for (uint64_t reported = 0;;) {
-    uint64_t now = (*detector)->committedEvents();
+    // Both stages' commits: the test waits for quiet in both.
+    uint64_t now = (*detector)->committedEvents() + (*windows ? (*windows)->committedEvents() : 0);
     if (now != reported) {
       reported = now;
       std::string line = "committed " + std::to_string(now) + "\n";
@@ -86,6 +107,7 @@ void publishEvents(const std::string& dir) {
   auto bus = bus::EmbeddedBus::open(busOptions(dir));
   ASSERT_TRUE(bus.has_value()) << bus.error().toString();
   ASSERT_TRUE((*bus)->ensureTopic(kEvents, 1).has_value());  // one partition: one order for both runs
+  ASSERT_TRUE((*bus)->ensureTopic(kMatches, 3).has_value());
   ASSERT_TRUE((*bus)->ensureTopic(kIncidents, 2).has_value());
   std::mt19937 rng(11);
   int64_t ts = 1795435200LL * 1000000;
@@ -111,6 +133,7 @@ void publishEvents(const std::string& dir) {
 
 struct BusState {
   int64_t committed = -1;               // the detector group's next offset
+  bool matches_counted = true;          // split: the windows group read every match
   std::set<std::string> incidents;      // distinct incident records
   size_t records = 0;                   // incident records, duplicates included
 };
@@ -128,6 +151,25 @@ BusState readBus(const std::string& dir) {
       if (committed && *committed) s.committed = **committed;
       (*c)->close();
     }
+  }
+  {
+    // Split: the windows group's committed offset is the end of each matches partition.
+    std::map<int32_t, int64_t> ends;
+    auto all = (*bus)->subscribe(kMatches, "verify-matches");
+    EXPECT_TRUE(all.has_value());
+    for (;;) {
+      auto batch = (*all)->poll(10000, 100ms);
+      if (!batch || batch->empty()) break;
+      for (auto& r : *batch) ends[r.partition] = std::max(ends[r.partition], r.offset + 1);
+    }
+    (*all)->close();
+    auto windows = (*bus)->subscribe(kMatches, std::string(kGroup) + "-windows");
+    EXPECT_TRUE(windows.has_value());
+    for (const auto& [p, end] : ends) {
+      auto committed = (*windows)->committed(p);
+      if (!committed || !*committed || **committed != end) s.matches_counted = false;
+    }
+    (*windows)->close();
   }
   auto c = (*bus)->subscribe(kIncidents, "verify");
   EXPECT_TRUE(c.has_value());
@@ -170,17 +212,24 @@ BusState settle(const std::string& dir) {
   for (int round = 0; round < 5; ++round) {
     runChild(dir, 0);
     s = readBus(dir);
-    if (s.committed == kEventCount) break;
+    if (s.committed == kEventCount && s.matches_counted) break;
   }
   EXPECT_EQ(s.committed, kEventCount);
+  EXPECT_TRUE(s.matches_counted);
   return s;
 }
 
-TEST(DetectorKillTest, IncidentsAfterKillsAtManyPointsEqualAnUninterruptedRun) {
+// The oracle is always the inline detector run without a kill: the split stages, killed or not,
+// must raise exactly its incidents.
+class DetectorKillTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(DetectorKillTest, IncidentsAfterKillsAtManyPointsEqualAnUninterruptedRun) {
   hinomi::testing::TempDir dir;
   const std::string calm = dir.file("calm"), killed = dir.file("killed");
   publishEvents(calm);
   publishEvents(killed);
+  const bool split = GetParam() == "Split";
+  if (split) std::ofstream(killed + "/split") << "split\n";
 
   const BusState expected = settle(calm);
   size_t bruteforce = 0;
@@ -215,6 +264,9 @@ TEST(DetectorKillTest, IncidentsAfterKillsAtManyPointsEqualAnUninterruptedRun) {
   EXPECT_TRUE(extra.empty()) << extra.size() << " not in the uninterrupted run, the first: " << extra.front();
   EXPECT_GE(got.records, got.incidents.size());
 }
+
+INSTANTIATE_TEST_SUITE_P(Roles, DetectorKillTest, ::testing::Values("Inline", "Split"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace hinomi::correlator
