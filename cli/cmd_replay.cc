@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <map>
@@ -25,6 +26,7 @@
 #include "correlator/line_decoder.h"
 #include "correlator/rules/rule_loader.h"
 #include "correlator/windows/correlation_engine.h"
+#include "correlator/windows/spilling_windows.h"
 
 namespace hinomi::cli {
 namespace {
@@ -186,7 +188,12 @@ int runReplay(const ReplayArgs& args) {
   correlator::CorrelationOptions corr_options;
   corr_options.allowed_lateness_us = cfg->correlator.allowed_lateness_secs * 1000000;
   corr_options.max_clock_skew_us = cfg->correlator.max_clock_skew_secs * 1000000;
+  corr_options.max_groups_in_memory = size_t(cfg->correlator.max_groups_in_memory);
   correlator::CorrelationEngine correlations(rules.correlations, corr_options);
+  // Windows beyond the bound go to a temporary store (TMPDIR), removed at the end.
+  const char* tmpdir = std::getenv("TMPDIR");
+  correlator::SpillingWindows spill(correlations, corr_options.max_groups_in_memory,
+                                    tmpdir && *tmpdir ? tmpdir : "/tmp");
   std::vector<int> matched;
   std::vector<correlator::Incident> correlated;
   auto emit = [&](const correlator::Incident& incident) {
@@ -241,6 +248,9 @@ int runReplay(const ReplayArgs& args) {
       correlated.clear();
       correlations.onEvent(event, matched, correlated);
       for (const auto& incident : correlated) emit(incident);
+      if (auto st = spill.afterEvent(); !st)
+        std::cerr << (progress ? "\r\033[K" : "") << "replay: " << st.error().toString()
+                  << "; the correlation windows stay in memory\n";
       if (out.size() >= (1 << 16)) {
         std::fwrite(out.data(), 1, out.size(), stdout);
         out.clear();
@@ -276,6 +286,9 @@ int runReplay(const ReplayArgs& args) {
   std::fprintf(stderr, "replay: %llu lines read, %llu malformed, %llu decoded, %llu incidents in %.3f s (%.0f lines/s)\n",
                (unsigned long long)lines, (unsigned long long)malformed, (unsigned long long)decoded,
                (unsigned long long)incidents, secs, secs > 0 ? double(lines) / secs : 0.0);
+  if (spill.spilled())
+    std::fprintf(stderr, "  correlation windows: more than %zu groups, the rest kept in %s (removed)\n",
+                 corr_options.max_groups_in_memory, spill.path().c_str());
   std::vector<std::pair<std::string, RuleCount>> top(per_rule.begin(), per_rule.end());
   std::stable_sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return a.second.count > b.second.count; });
   if (top.size() > 10) top.resize(10);

@@ -617,8 +617,14 @@ void CorrelationEngine::finish(std::vector<Incident>& out) {
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   for (const auto& [ci, key] : keys) {
+    auto& table = im.groups[size_t(ci)];
+    const bool held = table.count(key) > 0;
     auto it = im.find(ci, key);
-    if (it == im.groups[size_t(ci)].end() || !it->second.suppressing) continue;
+    if (it == table.end()) continue;
+    if (!it->second.suppressing) {
+      if (!held) table.erase(it);  // read back only to look: memory stays bounded to the end
+      continue;
+    }
     im.changed.emplace(ci, key);
     im.endSuppression(ci, it->second, out);
   }

@@ -4,6 +4,9 @@
 // refused one loaded from a rules folder next to the shipped ones.
 #include <algorithm>
 #include <deque>
+#include <filesystem>
+#include <fstream>
+#include <random>
 #include <map>
 #include <set>
 
@@ -139,6 +142,45 @@ correlation: {type: event_count, rules: [no_such_rule], timespan: 1m, condition:
   EXPECT_EQ(std::count(ids.begin(), ids.end(), "ssh_accepted"), 0) << r.out;
   auto strict = runProgram({HINOMI_BINARY, "replay", "-c", writeConfig(dir), "--rules", dir.file("extra"), "--strict", input});
   EXPECT_EQ(strict.exit_code, 2);
+}
+
+// More open windows than correlator.max_groups_in_memory: replay moves them to a temporary store
+// (under TMPDIR, removed at the end) and prints byte for byte what it prints with all in memory.
+TEST(CorrelationReplayTest, WindowsBeyondTheMemoryBoundSpillAndTheOutputIsTheSame) {
+  TempDir dir;
+  // 6,000 refused passwords, ten a second, from 1,500 sources (hundreds of windows open at once),
+  // with a burst of six from one source every 50 lines (brute-force incidents).
+  std::string log_path = dir.file("sshd.log");
+  {
+    std::ofstream log(log_path);
+    std::mt19937 rng(17);
+    for (int i = 0; i < 6000; ++i) {
+      int secs = i / 10;
+      int source = i % 50 < 6 ? 2000 + i / 50 : int(rng() % 1500);
+      char stamp[32];
+      std::snprintf(stamp, sizeof stamp, "Dec 10 %02d:%02d:%02d", 6 + secs / 3600, secs / 60 % 60, secs % 60);
+      log << stamp << " bastion sshd[" << 1000 + i << "]: Failed password for root from 203.0." << source / 250
+          << "." << source % 250 << " port " << 40000 + i << " ssh2\n";
+    }
+  }
+  auto config = [&](const std::string& name, int bound) {
+    return dir.write(name, "correlator:\n  decoders: [" + kSource + "/config/decoders]\n  rules: [" + kSource +
+                               "/config/rules]\n  max_groups_in_memory: " + std::to_string(bound) + "\n");
+  };
+  const std::string tmp = dir.file("tmp");
+  std::filesystem::create_directories(tmp);
+  auto all = runProgram({HINOMI_BINARY, "replay", "-c", config("all.yaml", 1000000), "--now", kNow, log_path});
+  auto bounded = runProgram({"/usr/bin/env", "TMPDIR=" + tmp, HINOMI_BINARY, "replay", "-c", config("bounded.yaml", 100),
+                             "--now", kNow, log_path});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  ASSERT_EQ(bounded.exit_code, 0) << bounded.err;
+  EXPECT_EQ(all.err.find("correlation windows:"), std::string::npos) << all.err;
+  EXPECT_NE(bounded.err.find("correlation windows: more than 100 groups"), std::string::npos) << bounded.err;
+  size_t brute_force = 0;
+  for (const auto& i : testing::incidentLines(all.out)) brute_force += i.rule_id == kBruteForce;
+  EXPECT_GE(brute_force, 100u) << "the bursts raise brute-force incidents";
+  EXPECT_TRUE(bounded.out == all.out) << "the bounded replay's output differs";
+  EXPECT_TRUE(std::filesystem::is_empty(tmp)) << "the temporary store is removed";
 }
 
 }  // namespace

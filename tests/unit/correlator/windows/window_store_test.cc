@@ -185,6 +185,26 @@ TEST_P(WindowStoreRestartTest, ARestartAnywhereGivesTheUninterruptedIncidents) {
 INSTANTIATE_TEST_SUITE_P(MemoryBound, WindowStoreRestartTest, ::testing::Values(size_t(0), size_t(3)),
                          [](const auto& info) { return info.param ? "AtMost" + std::to_string(info.param) : std::string("Unbounded"); });
 
+// An engine holding at most `bound` groups, the rest in a store at `path`.
+struct BoundedEngine {
+  std::unique_ptr<WindowStore> store;
+  std::unique_ptr<CorrelationEngine> engine;
+};
+
+BoundedEngine boundedEngine(const std::shared_ptr<const rules::CorrelationSet>& set, const std::string& path,
+                            size_t bound) {
+  BoundedEngine b;
+  auto store = WindowStore::open(path);
+  EXPECT_TRUE(store.has_value()) << store.error().toString();
+  if (!store) return b;
+  b.store = std::move(*store);
+  CorrelationOptions o = options();
+  o.max_groups_in_memory = bound;
+  b.engine = std::make_unique<CorrelationEngine>(set, o);
+  EXPECT_TRUE(b.store->load(*b.engine, "events").has_value());
+  return b;
+}
+
 // Thousands of distinct groups through an engine that may hold 50: the same incidents as one
 // holding all of them, in the same order, and never more than 50 in memory after a write.
 TEST(WindowStoreTest, ABoundedEngineRaisesWhatAnUnboundedOneDoes) {
@@ -198,17 +218,14 @@ TEST(WindowStoreTest, ABoundedEngineRaisesWhatAnUnboundedOneDoes) {
   ASSERT_GT(expected.size(), 100u);
 
   hinomi::testing::TempDir dir;
-  auto store = WindowStore::open(dir.file("state"));
-  ASSERT_TRUE(store.has_value());
-  CorrelationOptions bounded = options();
-  bounded.max_groups_in_memory = 50;
-  CorrelationEngine engine(set, bounded);
-  ASSERT_TRUE((*store)->load(engine, "events").has_value());
+  auto [store, bounded] = boundedEngine(set, dir.file("state"), 50);
+  ASSERT_TRUE(store && bounded);
+  CorrelationEngine& engine = *bounded;
   std::vector<Incident> got;
   for (size_t i = 0; i < input.size(); ++i) {
     engine.onEvent(input[i].event, input[i].matched, got);
     if ((i + 1) % 20 == 0) {
-      ASSERT_TRUE((*store)->commit(engine, "events", {{0, int64_t(i + 1)}}).has_value());
+      ASSERT_TRUE(store->commit(engine, "events", {{0, int64_t(i + 1)}}).has_value());
       ASSERT_LE(engine.stats().groups_in_memory, 50u);
     }
   }
@@ -216,7 +233,7 @@ TEST(WindowStoreTest, ABoundedEngineRaisesWhatAnUnboundedOneDoes) {
   EXPECT_EQ(lines(got), lines(expected));
   EXPECT_GT(engine.stats().evicted, 1000u);
   EXPECT_GT(engine.stats().read_back, 1000u);
-  EXPECT_GT((*store)->countGroups(), 50u);
+  EXPECT_GT(store->countGroups(), 50u);
 }
 
 // The memory bound at scale: a million distinct sources, one failed login each (a 1-day window,
@@ -240,12 +257,9 @@ correlation: {type: event_count, rules: [a], group-by: [ip], timespan: 1d, condi
 )", rule_set);
   ASSERT_TRUE(set);
   hinomi::testing::TempDir dir;
-  auto store = WindowStore::open(dir.file("state"));
-  ASSERT_TRUE(store.has_value());
-  CorrelationOptions bounded = options();
-  bounded.max_groups_in_memory = 10000;
-  CorrelationEngine engine(set, bounded);
-  ASSERT_TRUE((*store)->load(engine, "events").has_value());
+  auto [store, bounded] = boundedEngine(set, dir.file("state"), 10000);
+  ASSERT_TRUE(store && bounded);
+  CorrelationEngine& engine = *bounded;
   constexpr size_t kGroups = 1000000;
   const size_t before = residentBytes();
   std::vector<int> matched{0};
@@ -261,14 +275,14 @@ correlation: {type: event_count, rules: [a], group-by: [ip], timespan: 1d, condi
                            std::to_string(i & 255)}};
     engine.onEvent(e, matched, out);
     if ((i + 1) % 500 == 0) {
-      ASSERT_TRUE((*store)->commit(engine, "events", {{0, int64_t(i + 1)}}).has_value());
+      ASSERT_TRUE(store->commit(engine, "events", {{0, int64_t(i + 1)}}).has_value());
       most_in_memory = std::max(most_in_memory, engine.stats().groups_in_memory);
     }
   }
   const size_t grown = residentBytes() - std::min(before, residentBytes());
   EXPECT_TRUE(out.empty());
   EXPECT_LE(most_in_memory, 10000u);
-  EXPECT_EQ((*store)->countGroups(), kGroups);
+  EXPECT_EQ(store->countGroups(), kGroups);
   EXPECT_LT(grown, size_t(600) << 20) << "resident memory grew by " << (grown >> 20) << " MiB";
   RecordProperty("resident_growth_mib", int(grown >> 20));
 }
