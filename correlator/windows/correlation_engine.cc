@@ -554,11 +554,11 @@ void CorrelationEngine::onEvent(const Event& event, const std::vector<int>& matc
 }
 
 std::vector<std::pair<int, int>> CorrelationEngine::uses(const std::vector<int>& matched) const {
-  std::vector<std::pair<int, int>> todo;
+  std::vector<std::pair<int, int>> fed;
   for (int r : matched)
-    for (auto use : impl_->set->usersOfRule(size_t(r))) todo.push_back(use);
-  std::sort(todo.begin(), todo.end());  // by correlation, then reference: the order of the rule files
-  return todo;
+    for (auto use : impl_->set->usersOfRule(size_t(r))) fed.push_back(use);
+  std::sort(fed.begin(), fed.end());  // by correlation, then reference: the order of the rule files
+  return fed;
 }
 
 std::optional<std::string> CorrelationEngine::groupKey(int ci, int ri, const Event& event) const {
