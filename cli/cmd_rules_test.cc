@@ -49,7 +49,7 @@ void printCase(const rules::CaseResult& c) {
   const Event& e = c.event;
   std::cout << "    app=" << (e.app.empty() ? "-" : e.app) << " decoder=" << (e.decoder.empty() ? "-" : e.decoder);
   if (e.malformed()) std::cout << " parse_status=" << e.parse_status;
-  std::cout << " fields=" << e.fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  std::cout << " fields=" << e.fields << "\n";
 }
 
 int runRulesTest(const RulesTestArgs& args) {

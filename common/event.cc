@@ -91,10 +91,7 @@ void appendJson(const Event& e, std::string& out) {
   out.append(",\"decoder\":");
   json::appendText(out, e.decoder);
   out.append(",\"fields\":");
-  if (e.fields.is_object())
-    json::appendValue(out, e.fields);
-  else
-    out.append("{}");
+  e.fields.appendJson(out);
   out.push_back('}');
 }
 
@@ -144,7 +141,7 @@ Result<Event> eventFromJson(std::string_view text) {
         if (!(v.is_array() && std::all_of(v.begin(), v.end(), [](auto& x) { return x.is_primitive(); })))
           return makeError(ErrorCode::kInvalidArgument,
                            "fields." + k + " must be a scalar or a list of scalars");
-    e.fields = *it;
+    e.fields = Fields::fromJson(*it);
   }
   return e;
 }

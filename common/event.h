@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/fields.h"
 #include "common/result.h"
 
 namespace hinomi {
@@ -26,7 +27,7 @@ struct Event {
   std::string raw;            // the bytes exactly as received (evidence); may be any bytes
   std::string parse_status = "ok";  // "ok" or "malformed:<reason>"
   std::string decoder;        // set by the correlator's decoder that matched
-  nlohmann::json fields = nlohmann::json::object();  // ECS-style dotted names → scalar values
+  Fields fields;              // ECS-style dotted names → scalar values (common/fields.h)
 
   bool malformed() const { return parse_status.rfind("malformed:", 0) == 0; }
   void markMalformed(std::string_view reason) { parse_status = "malformed:" + std::string(reason); }

@@ -122,7 +122,7 @@ void appendJson(const Incident& inc, std::string& out) {
     appendString(out, inc.event_ids[i]);
   }
   out += "],\"fields\":";
-  hinomi::json::appendValue(out, inc.fields);
+  inc.fields.appendJson(out);
   out.push_back('}');
 }
 
@@ -170,11 +170,13 @@ Result<Incident> incidentFromJson(std::string_view text) {
     dst = *it;
     return true;
   };
+  json fields = json::object();
   bool ok = str("id", inc.id) && str("rule_id", inc.rule_id) && str("title", inc.title) &&
             str("level", inc.level) && strs("tags", inc.tags) && str("tenant", inc.tenant) &&
             obj("group", inc.group) && timestamp("first_ts", inc.first_ts_us) && timestamp("last_ts", inc.last_ts_us) &&
-            strs("event_ids", inc.event_ids) && obj("fields", inc.fields);
+            strs("event_ids", inc.event_ids) && obj("fields", fields);
   if (!ok) return makeError(ErrorCode::kInvalidArgument, std::string("incident: bad \"") + bad + "\"");
+  inc.fields = Fields::fromJson(fields);
   if (auto it = j.find("event_count"); it != j.end()) {
     if (!it->is_number_unsigned()) return makeError(ErrorCode::kInvalidArgument, "incident: bad \"event_count\"");
     inc.event_count = it->get<uint64_t>();

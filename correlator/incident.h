@@ -30,7 +30,7 @@ struct Incident {
   int64_t last_ts_us = 0;
   uint64_t event_count = 0;
   std::vector<std::string> event_ids;  // at most kMaxEventIds
-  nlohmann::json fields = nlohmann::json::object();  // the triggering event's fields
+  Fields fields;                       // the triggering event's fields
 
   // Adds an event id unless the list is full; always counts the event.
   void addEventId(std::string_view event_id);

@@ -55,7 +55,7 @@ void unescapeValue(std::string_view v, std::string& out) {
 void putExtension(Event& out, std::string_view key, const std::string& value, std::string& ext_msg) {
   std::string name = "cef.";
   name.append(key);
-  out.fields[name] = value;
+  out.fields[name].assignString(value);
   for (const auto& m : kMappings)
     if (m.cef == key) {
       if (m.numeric) parse::putNumberOrString(out, m.ecs, value);

@@ -31,7 +31,7 @@ bool nestingWithin(std::string_view s, int limit) {
   return true;
 }
 
-void flatten(const nlohmann::json& j, std::string& prefix, nlohmann::json& fields) {
+void flatten(const nlohmann::json& j, std::string& prefix, Fields& fields) {
   for (auto it = j.begin(); it != j.end(); ++it) {
     size_t len = prefix.size();
     if (len > 0) prefix.push_back('.');
@@ -42,28 +42,28 @@ void flatten(const nlohmann::json& j, std::string& prefix, nlohmann::json& field
     } else if (v.is_array()) {
       bool scalars = true;
       for (const auto& e : v) scalars = scalars && e.is_primitive();
-      fields[prefix] = scalars ? v : nlohmann::json(v.dump(-1, ' ', false,
-                                                           nlohmann::json::error_handler_t::replace));
+      fields[prefix] = scalars ? FieldValue::fromJson(v)
+                               : FieldValue(v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    } else if (v.is_string()) {
+      fields[prefix].assignString(v.get_ref<const std::string&>());
     } else {
-      fields[prefix] = v;
+      fields[prefix] = FieldValue::fromJson(v);
     }
     prefix.resize(len);
   }
 }
 
-const nlohmann::json* firstString(const nlohmann::json& fields,
-                                  std::initializer_list<const char*> keys) {
+const FieldValue* firstString(const Fields& fields, std::initializer_list<const char*> keys) {
   for (const char* k : keys) {
-    auto it = fields.find(k);
-    if (it != fields.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
-      return &*it;
+    const FieldValue* v = fields.find(k);
+    if (v != nullptr && v->isString() && !v->str().empty()) return v;
   }
   return nullptr;
 }
 
-bool timeFrom(const nlohmann::json& v, const ParseContext& ctx, int64_t& ts) {
-  if (v.is_string()) {
-    const auto& s = v.get_ref<const std::string&>();
+bool timeFrom(const FieldValue& v, const ParseContext& ctx, int64_t& ts) {
+  if (v.isString()) {
+    const auto& s = v.str();
     if (auto t = parseRfc3339(s)) {
       ts = *t;
       return true;
@@ -73,8 +73,8 @@ bool timeFrom(const nlohmann::json& v, const ParseContext& ctx, int64_t& ts) {
       ts = parse::civilToMicros(c, ctx.local_utc_offset_secs);
       return true;
     }
-  } else if (v.is_number()) {
-    double d = v.get<double>();
+  } else if (v.isNumber()) {
+    double d = v.number();
     if (!(d > 0 && d < 1e19)) return false;
     if (d < 1e11) ts = static_cast<int64_t>(d * 1e6);        // seconds
     else if (d < 1e14) ts = static_cast<int64_t>(d * 1e3);   // milliseconds
@@ -111,14 +111,14 @@ void JsonParser::parse(std::string_view bytes, const ParseContext& ctx, Event& o
   flatten(j, prefix, out.fields);
   const auto& f = out.fields;
   for (const char* k : {"@timestamp", "timestamp", "time", "EventTime"}) {
-    auto it = f.find(k);
-    if (it != f.end() && timeFrom(*it, ctx, out.ts_us)) break;
+    const FieldValue* v = f.find(k);
+    if (v != nullptr && timeFrom(*v, ctx, out.ts_us)) break;
   }
   if (auto* h = firstString(f, {"host.name", "hostname", "host", "Hostname", "host.hostname"}))
-    out.host = h->get<std::string>();
-  if (auto* m = firstString(f, {"message", "msg", "Message"})) out.message = m->get<std::string>();
+    out.host = h->str();
+  if (auto* m = firstString(f, {"message", "msg", "Message"})) out.message = m->str();
   if (auto* a = firstString(f, {"app", "program", "process.name", "SourceName", "event.provider"}))
-    out.app = a->get<std::string>();
+    out.app = a->str();
 }
 
 }  // namespace hinomi::collector

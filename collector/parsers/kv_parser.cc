@@ -84,19 +84,18 @@ size_t parseKvPairs(std::string_view s, const ParseContext& ctx, Event& out) {
     if (key == "devname" && !value.empty()) out.host = value;
     name = "kv.";
     name.append(key);
-    out.fields[name] = std::move(value);  // a FortiGate line has ~45 pairs: no copy of each value
+    out.fields[name].assignString(value);  // into the slot's kept buffer: no allocation once warm
     value.clear();
   }
   // FortiGate: date=YYYY-MM-DD time=hh:mm:ss tz="+0900" (local time of the device).
-  auto date_it = out.fields.find("kv.date");
-  auto time_it = out.fields.find("kv.time");
-  if (date_it != out.fields.end() && time_it != out.fields.end()) {
-    std::string iso = date_it->get<std::string>() + "T" + time_it->get<std::string>();
+  const FieldValue* date = out.fields.find("kv.date");
+  const FieldValue* time = out.fields.find("kv.time");
+  if (date != nullptr && time != nullptr) {
+    std::string iso = date->str() + "T" + time->str();
     parse::CivilTime t;
     if (parse::parseIsoLocal(iso, t) == iso.size()) {
       int64_t offset = ctx.local_utc_offset_secs;
-      auto tz_it = out.fields.find("kv.tz");
-      if (tz_it != out.fields.end()) zoneOffset(tz_it->get<std::string>(), offset);
+      if (const FieldValue* tz = out.fields.find("kv.tz")) zoneOffset(tz->str(), offset);
       out.ts_us = parse::civilToMicros(t, offset);
     }
   }
@@ -113,8 +112,8 @@ void KvParser::parse(std::string_view bytes, const ParseContext& ctx, Event& out
     out.message.assign(s);
     return out.markMalformed("no key=value pairs");
   }
-  auto msg = out.fields.find("kv.msg");
-  out.message = msg != out.fields.end() ? msg->get<std::string>() : std::string(s);
+  const FieldValue* msg = out.fields.find("kv.msg");
+  out.message = msg != nullptr ? msg->str() : std::string(s);
 }
 
 }  // namespace hinomi::collector

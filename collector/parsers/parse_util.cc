@@ -24,8 +24,7 @@ void resetEvent(std::string_view bytes, Event& out) {
   out.message.clear();
   out.raw.assign(bytes.data(), bytes.size());
   out.parse_status = "ok";
-  if (out.fields.is_object()) out.fields.clear();  // keeps the map itself across messages
-  else out.fields = nlohmann::json::object();
+  out.fields.clear();  // keeps the slots and their buffers across messages
 }
 
 size_t parsePri(std::string_view s, int& pri, bool* out_of_range) {
@@ -136,13 +135,13 @@ int inferYear(const CivilTime& t, int64_t offset_secs, int64_t ref_us) {
 
 void putString(Event& out, std::string_view key, std::string_view value) {
   if (value.empty()) return;
-  out.fields[std::string(key)] = std::string(value);
+  out.fields[key].assignString(value);
 }
 
 void putNumberOrString(Event& out, std::string_view key, std::string_view value) {
   int64_t n;
   if (parseUint(value, n) && (value.size() == 1 || value[0] != '0'))
-    out.fields[std::string(key)] = n;
+    out.fields[key] = n;
   else
     putString(out, key, value);
 }

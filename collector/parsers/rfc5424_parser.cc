@@ -80,7 +80,7 @@ bool sdElement(std::string_view s, size_t& pos, Event& out, std::string& value,
     }
     key.resize(key_base);
     key.append(param);
-    out.fields[key] = value;
+    out.fields[key].assignString(value);
   }
   if (pos >= s.size() || s[pos] != ']') return false;
   ++pos;
@@ -136,7 +136,7 @@ void Rfc5424Parser::parse(std::string_view bytes, const ParseContext& ctx, Event
     nlohmann::json ids = nlohmann::json::array();
     while (pos < s.size() && s[pos] == '[')
       if (!sdElement(s, pos, out, value, ids)) return out.markMalformed("bad structured-data");
-    out.fields["syslog.sd_ids"] = std::move(ids);
+    out.fields["syslog.sd_ids"] = FieldValue::fromJson(ids);
   } else {
     return out.markMalformed("bad structured-data");
   }

@@ -6,9 +6,9 @@ const std::string* eventText(const Event& event, const std::string& name) {
   if (name.empty() || name == "@message") return &event.message;
   if (name == "@app") return &event.app;
   if (name == "@host") return &event.host;
-  auto it = event.fields.find(name);
-  if (it == event.fields.end() || !it->is_string()) return nullptr;
-  return &it->get_ref<const std::string&>();
+  const FieldValue* v = event.fields.find(name);
+  if (v == nullptr || !v->isString()) return nullptr;
+  return &v->str();
 }
 
 std::string fieldFromGroupName(const std::string& group) {

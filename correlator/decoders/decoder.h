@@ -25,7 +25,7 @@ struct Capture {
 struct DecoderPattern {
   std::unique_ptr<RE2> regex;
   std::vector<Capture> captures;
-  nlohmann::json fields = nlohmann::json::object();  // set when this pattern matches
+  Fields fields;  // set when this pattern matches
 };
 
 // Copies (or, with remove_source, moves) a field a parser already set (JSON, key=value).
@@ -50,7 +50,7 @@ struct Decoder {
   // Extraction: the first pattern that matches applies; no patterns = selection alone applies.
   std::vector<DecoderPattern> patterns;
   std::vector<FieldMapping> mappings;
-  nlohmann::json fields = nlohmann::json::object();  // constants
+  Fields fields;                     // constants
   std::vector<std::pair<std::string, FieldType>> types;
 };
 

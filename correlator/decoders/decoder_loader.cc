@@ -80,8 +80,8 @@ nlohmann::json constant(const YAML::Node& n) {
   return s;
 }
 
-nlohmann::json constantFields(const YAML::Node& n, Diagnostics& d, const std::string& what) {
-  nlohmann::json out = nlohmann::json::object();
+Fields constantFields(const YAML::Node& n, Diagnostics& d, const std::string& what) {
+  Fields out;
   if (!n.IsMap()) {
     d.error(n, what + ": expected a mapping of field names to values, got " + describeNode(n));
     return out;
@@ -90,7 +90,7 @@ nlohmann::json constantFields(const YAML::Node& n, Diagnostics& d, const std::st
     std::string key = it->first.Scalar();
     if (!validFieldName(key)) d.error(it->first, what + ": '" + key + "' is not a field name");
     else if (!it->second.IsScalar()) d.error(it->second, what + "." + key + ": expected a scalar, got " + describeNode(it->second));
-    else out[key] = constant(it->second);
+    else out[key] = FieldValue::fromJson(constant(it->second));
   }
   return out;
 }

@@ -24,9 +24,11 @@ bool selectsText(const Decoder& d, const std::string& text) {
 }
 
 void flagError(Event& event, const std::string& field) {
-  auto& errors = event.fields[kDecodeErrors];
-  if (!errors.is_array()) errors = nlohmann::json::array();
-  if (std::find(errors.begin(), errors.end(), field) == errors.end()) errors.push_back(field);
+  FieldValue& errors = event.fields[kDecodeErrors];
+  nlohmann::json list = errors.isArray() ? errors.toJson() : nlohmann::json::array();
+  if (!list.is_array()) list = nlohmann::json::array();
+  if (std::find(list.begin(), list.end(), field) == list.end()) list.push_back(field);
+  errors = FieldValue::fromJson(list);
 }
 
 }  // namespace
@@ -60,7 +62,8 @@ struct DecodeScratch {
   std::vector<re2::StringPiece> groups;
   std::vector<const std::string*> touched;  // field names this decoder wrote, for its `types`
   std::vector<int> set_hits;
-  std::vector<std::pair<const std::string*, std::string>> values;
+  std::vector<std::pair<const std::string*, std::string>> values;  // [0, value_count) in use
+  size_t value_count = 0;
 };
 }  // namespace
 
@@ -99,58 +102,61 @@ bool DecoderSet::decode(Event& event) const {
 
     touched.clear();
     for (const auto& m : d.mappings) {
-      nlohmann::json value;
       if (m.from.front() == '@') {
         const std::string* member = eventText(event, m.from);
         if (member == nullptr || member->empty()) continue;
-        value = *member;
+        event.fields[m.to].assignString(*member);
+      } else if (m.remove_source) {
+        if (!event.fields.rename(m.from, m.to)) continue;  // a rename moves nothing but the name
       } else {
-        if (!event.fields.is_object()) continue;
-        auto& object = event.fields.get_ref<nlohmann::json::object_t&>();
-        auto it = object.find(m.from);
-        if (it == object.end()) continue;
-        if (m.remove_source) {
-          // A rename: the map node moves to its new key, nothing is copied or allocated.
-          auto node = object.extract(it);
-          node.key() = m.to;
-          object.erase(m.to);
-          object.insert(std::move(node));
-          touched.push_back(&m.to);
-          continue;
-        }
-        value = it->second;
+        const FieldValue* source = event.fields.find(m.from);
+        if (source == nullptr) continue;
+        FieldValue value = *source;  // copied: adding m.to may move the slots
+        event.fields[m.to] = std::move(value);
       }
-      event.fields[m.to] = std::move(value);
       touched.push_back(&m.to);
     }
     if (hit != nullptr) {
-      // Copied before writing: the text may be a field this decoder overwrites.
+      // A field's text is copied before writing: this decoder may overwrite or move that field.
+      // The message and the other members are not fields and are read in place.
+      const bool text_is_field = !d.match_field.empty() && d.match_field.front() != '@';
       auto& values = scratch.values;
-      values.clear();
+      scratch.value_count = 0;
       for (const auto& c : hit->captures) {
         const auto& g = groups[c.group];
-        if (g.data() != nullptr && !g.empty()) values.emplace_back(&c.field, std::string(g.data(), g.size()));
+        if (g.data() == nullptr || g.empty()) continue;
+        if (!text_is_field) {
+          event.fields[c.field].assignString(std::string_view(g.data(), g.size()));
+          touched.push_back(&c.field);
+          continue;
+        }
+        if (scratch.value_count == values.size()) values.emplace_back();
+        auto& slot = values[scratch.value_count++];
+        slot.first = &c.field;
+        slot.second.assign(g.data(), g.size());
       }
-      for (auto& [field, value] : values) {
-        event.fields[*field] = std::move(value);
-        touched.push_back(field);
+      for (size_t i = 0; i < scratch.value_count; ++i) {
+        event.fields[*values[i].first].assignString(values[i].second);
+        touched.push_back(values[i].first);
       }
-      for (auto it = hit->fields.begin(); it != hit->fields.end(); ++it) {
-        event.fields[it.key()] = it.value();
-        touched.push_back(&it.key());
+      for (const auto& f : hit->fields) {
+        event.fields[f.name] = f.value;
+        touched.push_back(&f.name);
       }
     }
-    for (auto it = d.fields.begin(); it != d.fields.end(); ++it) {
-      event.fields[it.key()] = it.value();
-      touched.push_back(&it.key());
+    for (const auto& f : d.fields) {
+      event.fields[f.name] = f.value;
+      touched.push_back(&f.name);
     }
     for (const auto& typed : d.types) {
       const std::string& field = typed.first;
       const FieldType type = typed.second;
       if (std::none_of(touched.begin(), touched.end(), [&field](const std::string* t) { return *t == field; })) continue;
-      auto it = event.fields.find(field);
-      if (it == event.fields.end()) continue;
-      if (auto converted = convertField(*it, type)) *it = std::move(*converted);
+      FieldValue* value = event.fields.find(field);
+      if (value == nullptr) continue;
+      if ((type == FieldType::kString && value->isString()) || (type == FieldType::kInt && value->isInteger()))
+        continue;  // already of its type
+      if (auto converted = convertField(*value, type)) *value = std::move(*converted);
       else flagError(event, field);
     }
     if (!applied.empty()) applied.push_back(',');

@@ -58,22 +58,29 @@ std::optional<std::string> normalizeTimestamp(std::string_view text) {
   return formatRfc3339(*us);
 }
 
-std::optional<nlohmann::json> convertField(const nlohmann::json& value, FieldType type) {
-  if (type == FieldType::kString) return value.is_string() ? value : nlohmann::json(value.dump());
+std::optional<FieldValue> convertField(const FieldValue& value, FieldType type) {
+  if (type == FieldType::kString) {
+    if (value.isString()) return value;
+    std::string text;
+    value.appendJson(text);
+    return FieldValue(std::move(text));
+  }
   if (type == FieldType::kInt) {
-    if (value.is_number_integer()) return value;
-    if (!value.is_string()) return std::nullopt;
-    const std::string& s = value.get_ref<const std::string&>();
+    if (value.isInteger()) return value;
+    if (!value.isString()) return std::nullopt;
+    const std::string& s = value.str();
     int64_t n = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
     if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-    return nlohmann::json(n);
+    return FieldValue(n);
   }
-  std::string s = value.is_string() ? value.get<std::string>() : value.is_number_integer() ? value.dump() : "";
+  std::string digits;
+  if (value.isInteger()) value.appendJson(digits);
+  std::string_view s = value.isString() ? std::string_view(value.str()) : std::string_view(digits);
   if (s.empty()) return std::nullopt;
   auto out = type == FieldType::kIp ? normalizeIp(s) : normalizeTimestamp(s);
   if (!out) return std::nullopt;
-  return nlohmann::json(*out);
+  return FieldValue(std::move(*out));
 }
 
 }  // namespace hinomi::correlator

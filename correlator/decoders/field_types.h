@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
+#include "common/fields.h"
 
 namespace hinomi::correlator {
 
@@ -24,6 +24,6 @@ std::optional<std::string> normalizeIp(std::string_view text);
 std::optional<std::string> normalizeTimestamp(std::string_view text);
 
 // `value` converted to `type`; nullopt when it does not fit (the caller keeps the text and flags it).
-std::optional<nlohmann::json> convertField(const nlohmann::json& value, FieldType type);
+std::optional<FieldValue> convertField(const FieldValue& value, FieldType type);
 
 }  // namespace hinomi::correlator

@@ -6,10 +6,10 @@ namespace hinomi::correlator {
 namespace {
 
 // The address of a field the decoders set (a string, typed `ip`); nullopt for anything else.
-std::optional<rules::IpBytes> address(const nlohmann::json& fields, const char* key) {
-  auto it = fields.find(key);
-  if (it == fields.end() || !it->is_string()) return std::nullopt;
-  return rules::parseIp(it->get_ref<const std::string&>());
+std::optional<rules::IpBytes> address(const Fields& fields, const char* key) {
+  const FieldValue* v = fields.find(key);
+  if (v == nullptr || !v->isString()) return std::nullopt;
+  return rules::parseIp(v->str());
 }
 
 }  // namespace
@@ -18,7 +18,6 @@ void enrichZones(const TenantPolicies& policies, Event& event) {
   if (policies.empty()) return;
   const TenantPolicy* policy = policies.find(event.tenant);
   if (!policy || policy->model == NetworkModel::kNone || policy->table.empty()) return;
-  if (!event.fields.is_object()) return;
   // Enrichment owns these names: a value that came with the event must not pass for the policy's.
   event.fields.erase(kSourceZoneField);
   event.fields.erase(kDestinationZoneField);

@@ -42,24 +42,8 @@ bool fieldView(const Event& e, const FieldRef& f, std::string& scratch, std::str
       return true;
     case T::kFields: break;
   }
-  if (!e.fields.is_object()) return false;
-  auto it = e.fields.find(f.key);
-  if (it == e.fields.end()) return false;
-  const auto& v = *it;
-  if (v.is_string()) {
-    out = v.get_ref<const std::string&>();
-    return true;
-  }
-  if (v.is_boolean()) {
-    out = v.get<bool>() ? "true" : "false";
-    return true;
-  }
-  if (v.is_number()) {
-    scratch = v.dump();
-    out = scratch;
-    return true;
-  }
-  return false;
+  const FieldValue* v = e.fields.find(f.key);
+  return v != nullptr && v->text(scratch, out);
 }
 
 bool fieldText(const Event& e, const FieldRef& f, std::string& out) {
@@ -70,10 +54,10 @@ bool fieldText(const Event& e, const FieldRef& f, std::string& out) {
 }
 
 bool fieldNumber(const Event& e, const FieldRef& f, double& out) {
-  if (f.top == FieldRef::Top::kFields && e.fields.is_object()) {
-    auto it = e.fields.find(f.key);
-    if (it != e.fields.end() && it->is_number()) {
-      out = it->get<double>();
+  if (f.top == FieldRef::Top::kFields) {
+    const FieldValue* v = e.fields.find(f.key);
+    if (v != nullptr && v->isNumber()) {
+      out = v->number();
       return true;
     }
   }

@@ -135,7 +135,7 @@ struct CorrelationEngine::Impl {
   }
 
   Incident makeIncident(const CompiledCorrelation& c, const GroupState& g, const std::vector<const Seen*>& events,
-                        const nlohmann::json& fields) {
+                        const Fields& fields) {
     Incident inc;
     inc.rule_id = c.rule.id;
     inc.title = c.rule.title;

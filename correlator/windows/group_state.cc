@@ -40,7 +40,7 @@ std::string encodeGroup(const GroupState& g) {
   if (g.suppressing) j["i"] = toJson(g.incident);
   j["d"] = g.deadline;
   j["a"] = seenJson(g.awaiting);
-  j["f"] = g.fields;
+  j["f"] = g.fields.toJson();
   j["tm"] = g.timer;
   j["tq"] = g.timer_seq;
   j["st"] = g.stored_timer;
@@ -78,7 +78,7 @@ GroupState decodeGroup(std::string_view bytes) {
   }
   g.deadline = j.at("d").get<int64_t>();
   g.awaiting = seenFrom(j.at("a"));
-  g.fields = j.at("f");
+  g.fields = Fields::fromJson(j.at("f"));
   g.timer = j.at("tm").get<int64_t>();
   g.timer_seq = j.at("tq").get<uint64_t>();
   // Written before the timer index existed: nothing of it is in the index.

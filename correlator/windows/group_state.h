@@ -40,7 +40,7 @@ struct GroupState {
   // Absence: when silence becomes an incident, and the event it is about.
   int64_t deadline = -1;
   Seen awaiting;
-  nlohmann::json fields = nlohmann::json::object();  // latest (closing) / awaited (absence) event's fields
+  Fields fields;  // latest (closing) / awaited (absence) event's fields
   int64_t timer = -1;      // the deadline this group is queued under (-1: none)
   uint64_t timer_seq = 0;  // its place among timers due at the same time
   // The timer as last written to the store's timer index (-1: none there), so a changed timer's

@@ -89,7 +89,7 @@ TEST(JsonWriter, EventJsonIsWhatNlohmannWouldWrite) {
   j["raw_encoding"] = "base64";
   j["parse_status"] = "ok";
   j["decoder"] = "";
-  j["fields"] = e.fields;
+  j["fields"] = e.fields.toJson();
   EXPECT_EQ(toJson(e), j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 

@@ -82,7 +82,7 @@ TEST(SyslogEdgeCasesParserTest, EveryVectorMatchesItsExpectations) {
                       value.get<std::string>());
         }
         if (ids.empty()) EXPECT_FALSE(e.fields.contains("syslog.sd_ids"));
-        else EXPECT_EQ(e.fields["syslog.sd_ids"], ids);
+        else EXPECT_EQ(e.fields["syslog.sd_ids"].toJson(), ids);
       } else {
         ADD_FAILURE() << "unmapped expectation " << key;
       }

@@ -112,7 +112,7 @@ TEST(DecoderSetTest, GroupNamesBecomeDottedFieldsAndTypesConvert) {
   ASSERT_TRUE(l.set.decode(bad));
   EXPECT_EQ(bad.fields["source.ip"], "somehost");
   EXPECT_EQ(bad.fields["source.port"], "2x");
-  EXPECT_EQ(bad.fields["hinomi.decode_errors"], nlohmann::json({"source.ip", "source.port"}));
+  EXPECT_EQ(bad.fields["hinomi.decode_errors"].toJson(), nlohmann::json({"source.ip", "source.port"}));
 
   // Not selected: another app, or the prefilter is missing.
   Event other = event("u", "login from 1.2.3.4 port 1 agent a");

@@ -40,13 +40,13 @@ TEST(NormalizeTimestampTest, Rfc3339AndEpochs) {
 }
 
 TEST(ConvertFieldTest, IntegersAndFailures) {
-  EXPECT_EQ(convertField("52144", FieldType::kInt), nlohmann::json(52144));
-  EXPECT_EQ(convertField(7, FieldType::kInt), nlohmann::json(7));
-  EXPECT_EQ(convertField("-3", FieldType::kInt), nlohmann::json(-3));
-  EXPECT_EQ(convertField("80x", FieldType::kInt), std::nullopt);
-  EXPECT_EQ(convertField("", FieldType::kInt), std::nullopt);
-  EXPECT_EQ(convertField("::ffff:192.0.2.1", FieldType::kIp), nlohmann::json("192.0.2.1"));
-  EXPECT_EQ(convertField("host.example", FieldType::kIp), std::nullopt);
+  EXPECT_EQ(convertField(FieldValue("52144"), FieldType::kInt), FieldValue(52144));
+  EXPECT_EQ(convertField(FieldValue(7), FieldType::kInt), FieldValue(7));
+  EXPECT_EQ(convertField(FieldValue("-3"), FieldType::kInt), FieldValue(-3));
+  EXPECT_EQ(convertField(FieldValue("80x"), FieldType::kInt), std::nullopt);
+  EXPECT_EQ(convertField(FieldValue(""), FieldType::kInt), std::nullopt);
+  EXPECT_EQ(convertField(FieldValue("::ffff:192.0.2.1"), FieldType::kIp), FieldValue("192.0.2.1"));
+  EXPECT_EQ(convertField(FieldValue("host.example"), FieldType::kIp), std::nullopt);
   EXPECT_EQ(fieldTypeFromName("ip"), FieldType::kIp);
   EXPECT_EQ(fieldTypeFromName("ipv4"), std::nullopt);
 }

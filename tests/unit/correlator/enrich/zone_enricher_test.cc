@@ -28,7 +28,7 @@ TenantPolicies policies() {
 Event event(const std::string& tenant, json fields) {
   Event e;
   e.tenant = tenant;
-  e.fields = std::move(fields);
+  e.fields = Fields::fromJson(fields);
   return e;
 }
 

@@ -28,7 +28,7 @@ inline RuleSet compileDetection(const std::string& detection) {
 
 inline Event event(nlohmann::json fields, std::string message = "") {
   Event e;
-  e.fields = std::move(fields);
+  e.fields = Fields::fromJson(fields);
   e.message = std::move(message);
   e.app = "test";
   return e;

@@ -40,7 +40,7 @@ detection: {sel: {k: b}, condition: sel}
     e.tenant = std::move(tenant);
     e.ts_us = kT0 + secs * kSec;
     e.ingest_ts_us = e.ts_us;
-    e.fields = std::move(fields);
+    e.fields = Fields::fromJson(fields);
     std::vector<Incident> out;
     std::vector<int> matched;
     if (rule >= 0) matched.push_back(rule);

@@ -1,0 +1,285 @@
+#include "common/fields.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+#include "common/json_writer.h"
+
+namespace hinomi {
+
+// ---- FieldValue ----
+
+void FieldValue::setUnsigned(unsigned long long v) {
+  // Kept signed when it fits, so 5u and 5 are the same value of the same kind.
+  if (v <= uint64_t(std::numeric_limits<int64_t>::max())) {
+    kind_ = Kind::kInt;
+  } else {
+    kind_ = Kind::kUnsigned;
+  }
+  int_ = int64_t(v);
+}
+
+FieldValue FieldValue::fromJson(const nlohmann::json& v) {
+  using T = nlohmann::json::value_t;
+  switch (v.type()) {
+    case T::string: return FieldValue(v.get_ref<const std::string&>());
+    case T::boolean: return FieldValue(v.get<bool>());
+    case T::number_integer: return FieldValue(v.get<int64_t>());
+    case T::number_unsigned: return FieldValue(v.get<uint64_t>());
+    case T::number_float: return FieldValue(v.get<double>());
+    case T::null: return FieldValue();
+    default: {
+      FieldValue out;
+      out.kind_ = Kind::kArray;
+      out.text_ = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      return out;
+    }
+  }
+}
+
+double FieldValue::number() const {
+  switch (kind_) {
+    case Kind::kInt: return double(int_);
+    case Kind::kUnsigned: return double(uint64_t(int_));
+    case Kind::kDouble: return double_;
+    default: return 0;
+  }
+}
+
+nlohmann::json FieldValue::toJson() const {
+  switch (kind_) {
+    case Kind::kNull: return nullptr;
+    case Kind::kBool: return int_ != 0;
+    case Kind::kInt: return int_;
+    case Kind::kUnsigned: return uint64_t(int_);
+    case Kind::kDouble: return double_;
+    case Kind::kString: return text_;
+    case Kind::kArray: return nlohmann::json::parse(text_, nullptr, /*allow_exceptions=*/false);
+  }
+  return nullptr;
+}
+
+namespace {
+void appendInteger(std::string& out, int64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, size_t(end - buf));
+}
+void appendUnsigned(std::string& out, uint64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, size_t(end - buf));
+}
+}  // namespace
+
+void FieldValue::appendJson(std::string& out) const {
+  switch (kind_) {
+    case Kind::kNull: out.append("null"); return;
+    case Kind::kBool: out.append(int_ != 0 ? "true" : "false"); return;
+    case Kind::kInt: appendInteger(out, int_); return;
+    case Kind::kUnsigned: appendUnsigned(out, uint64_t(int_)); return;
+    case Kind::kDouble: out += nlohmann::json(double_).dump(); return;  // nlohmann's shortest form
+    case Kind::kString: json::appendText(out, text_); return;
+    case Kind::kArray: out.append(text_); return;  // already JSON text
+  }
+}
+
+bool FieldValue::text(std::string& scratch, std::string_view& out) const {
+  switch (kind_) {
+    case Kind::kString: out = text_; return true;
+    case Kind::kBool: out = int_ != 0 ? "true" : "false"; return true;
+    case Kind::kInt:
+    case Kind::kUnsigned:
+    case Kind::kDouble:
+      scratch.clear();
+      appendJson(scratch);
+      out = scratch;
+      return true;
+    default: return false;
+  }
+}
+
+bool operator==(const FieldValue& a, const FieldValue& b) {
+  using K = FieldValue::Kind;
+  if (a.isNumber() && b.isNumber()) {
+    if (a.kind_ == K::kDouble || b.kind_ == K::kDouble) return a.number() == b.number();
+    return a.kind_ == b.kind_ && a.int_ == b.int_;  // kUnsigned only holds values kInt cannot
+  }
+  if (a.kind_ != b.kind_) return false;
+  switch (a.kind_) {
+    case K::kNull: return true;
+    case K::kBool: return a.int_ == b.int_;
+    case K::kArray: return a.toJson() == b.toJson();  // the same list however it was spelled
+    default: return a.text_ == b.text_;
+  }
+}
+
+std::ostream& operator<<(std::ostream& os, const FieldValue& v) {
+  std::string s;
+  v.appendJson(s);
+  return os << s;
+}
+
+// ---- Fields ----
+
+Fields::Fields(std::initializer_list<std::pair<std::string_view, FieldValue>> init) {
+  for (const auto& [name, value] : init) (*this)[name] = value;
+}
+
+Fields& Fields::operator=(const Fields& other) {
+  if (this == &other) return *this;
+  if (slots_.size() < other.size_) slots_.resize(other.size_);
+  for (size_t i = 0; i < other.size_; ++i) {  // assignment reuses each slot's buffers
+    slots_[i].name = other.slots_[i].name;
+    slots_[i].value = other.slots_[i].value;
+  }
+  hashes_ = other.hashes_;
+  size_ = other.size_;
+  return *this;
+}
+
+Fields Fields::fromJson(const nlohmann::json& object) {
+  Fields out;
+  if (!object.is_object()) return out;
+  for (const auto& [name, value] : object.items()) out[name] = FieldValue::fromJson(value);
+  return out;
+}
+
+uint32_t Fields::hashName(std::string_view name) {
+  // Length and the first and last 8 bytes: field names differ there ("source.ip" / "source.port"),
+  // and a collision only costs one string compare.
+  uint64_t head = 0, tail = 0;
+  size_t n = name.size();
+  std::memcpy(&head, name.data(), std::min<size_t>(n, 8));
+  if (n > 8) std::memcpy(&tail, name.data() + n - std::min<size_t>(n - 8, 8), std::min<size_t>(n - 8, 8));
+  uint64_t h = (head * 0x9E3779B97F4A7C15ull) ^ (tail * 0xC2B2AE3D27D4EB4Full) ^ n;
+  return uint32_t(h ^ (h >> 32));
+}
+
+int64_t Fields::indexOf(std::string_view name, uint32_t hash) const {
+  const uint32_t* h = hashes_.data();
+  for (size_t i = 0; i < size_; ++i)
+    if (h[i] == hash && slots_[i].name == name) return int64_t(i);
+  return -1;
+}
+
+const FieldValue* Fields::find(std::string_view name) const {
+  int64_t i = indexOf(name, hashName(name));
+  return i < 0 ? nullptr : &slots_[size_t(i)].value;
+}
+
+FieldValue* Fields::find(std::string_view name) {
+  int64_t i = indexOf(name, hashName(name));
+  return i < 0 ? nullptr : &slots_[size_t(i)].value;
+}
+
+FieldValue& Fields::operator[](std::string_view name) {
+  uint32_t h = hashName(name);
+  int64_t i = indexOf(name, h);
+  if (i >= 0) return slots_[size_t(i)].value;
+  if (size_ == slots_.size()) slots_.emplace_back();
+  Field& f = slots_[size_];
+  f.name.assign(name.data(), name.size());  // a spare slot's buffer is reused
+  f.value = FieldValue();
+  hashes_.resize(size_ + 1);
+  hashes_[size_] = h;
+  ++size_;
+  return f.value;
+}
+
+const FieldValue& Fields::operator[](std::string_view name) const {
+  static const FieldValue kNull;
+  const FieldValue* v = find(name);
+  return v != nullptr ? *v : kNull;
+}
+
+std::string Fields::value(std::string_view name, std::string_view fallback) const {
+  const FieldValue* v = find(name);
+  return v != nullptr && v->isString() ? v->str() : std::string(fallback);
+}
+
+int64_t Fields::value(std::string_view name, int64_t fallback) const {
+  const FieldValue* v = find(name);
+  return v != nullptr && v->kind() == FieldValue::Kind::kInt ? v->integer() : fallback;
+}
+
+bool Fields::erase(std::string_view name) {
+  int64_t i = indexOf(name, hashName(name));
+  if (i < 0) return false;
+  size_t last = size_ - 1;
+  if (size_t(i) != last) {
+    std::swap(slots_[size_t(i)], slots_[last]);
+    hashes_[size_t(i)] = hashes_[last];
+  }
+  hashes_.pop_back();
+  --size_;
+  return true;
+}
+
+bool Fields::rename(std::string_view from, std::string_view to) {
+  if (from == to) return contains(from);
+  if (!contains(from)) return false;
+  erase(to);
+  int64_t i = indexOf(from, hashName(from));
+  slots_[size_t(i)].name.assign(to.data(), to.size());
+  hashes_[size_t(i)] = hashName(to);
+  return true;
+}
+
+void Fields::sortedOrder(std::vector<uint32_t>& out) const {
+  out.resize(size_);
+  std::iota(out.begin(), out.end(), 0u);
+  std::sort(out.begin(), out.end(), [this](uint32_t a, uint32_t b) { return slots_[a].name < slots_[b].name; });
+}
+
+nlohmann::json Fields::toJson() const {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& f : *this) out[f.name] = f.value.toJson();
+  return out;
+}
+
+std::string Fields::dump() const {
+  std::string out;
+  appendJson(out);
+  return out;
+}
+
+void Fields::appendJson(std::string& out) const {
+  thread_local std::vector<uint32_t> order;
+  sortedOrder(order);
+  out.push_back('{');
+  bool first = true;
+  for (uint32_t i : order) {
+    if (!first) out.push_back(',');
+    first = false;
+    json::appendText(out, slots_[i].name);
+    out.push_back(':');
+    slots_[i].value.appendJson(out);
+  }
+  out.push_back('}');
+}
+
+bool operator==(const Fields& a, const Fields& b) {
+  if (a.size_ != b.size_) return false;
+  for (const auto& f : a) {
+    const FieldValue* v = b.find(f.name);
+    if (v == nullptr || !(*v == f.value)) return false;
+  }
+  return true;
+}
+
+bool operator==(const Fields& a, const nlohmann::json& b) { return b.is_object() && a == Fields::fromJson(b); }
+
+std::ostream& operator<<(std::ostream& os, const Fields& f) {
+  std::string s;
+  f.appendJson(s);
+  return os << s;
+}
+
+}  // namespace hinomi
