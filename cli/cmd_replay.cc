@@ -213,10 +213,10 @@ int runReplay(const ReplayArgs& args) {
     id_key += name;
     id_key.push_back('\0');
     const size_t id_key_base = id_key.size();
+    Event event;  // reused line after line: its field slots stay allocated
     while (readers[i]->next(line, error)) {
       ++line_no;
       ++lines;
-      Event event;
       collector::ParseContext ctx;
       ctx.ingest_ts_us = previous_ts;
       ctx.peer = "127.0.0.1";

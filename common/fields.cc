@@ -140,6 +140,7 @@ Fields& Fields::operator=(const Fields& other) {
     slots_[i].value = other.slots_[i].value;
   }
   hashes_ = other.hashes_;
+  index_ = other.index_;
   size_ = other.size_;
   return *this;
 }
@@ -163,10 +164,32 @@ uint32_t Fields::hashName(std::string_view name) {
 }
 
 int64_t Fields::indexOf(std::string_view name, uint32_t hash) const {
-  const uint32_t* h = hashes_.data();
-  for (size_t i = 0; i < size_; ++i)
-    if (h[i] == hash && slots_[i].name == name) return int64_t(i);
-  return -1;
+  if (index_.empty()) return -1;
+  const size_t mask = index_.size() - 1;
+  for (size_t b = hash & mask;; b = (b + 1) & mask) {
+    uint32_t e = index_[b];
+    if (e == 0) return -1;
+    size_t i = e - 1;
+    if (hashes_[i] == hash && slots_[i].name == name) return int64_t(i);
+  }
+}
+
+void Fields::indexSlot(size_t slot) {
+  const size_t mask = index_.size() - 1;
+  size_t b = hashes_[slot] & mask;
+  while (index_[b] != 0) b = (b + 1) & mask;
+  index_[b] = uint32_t(slot + 1);
+}
+
+void Fields::rebuildIndex(size_t buckets) {
+  index_.assign(buckets, 0);
+  for (size_t i = 0; i < size_; ++i) indexSlot(i);
+}
+
+void Fields::clear() {
+  size_ = 0;
+  hashes_.clear();
+  std::fill(index_.begin(), index_.end(), 0u);
 }
 
 const FieldValue* Fields::find(std::string_view name) const {
@@ -190,6 +213,8 @@ FieldValue& Fields::operator[](std::string_view name) {
   hashes_.resize(size_ + 1);
   hashes_[size_] = h;
   ++size_;
+  if (size_ * 2 > index_.size()) rebuildIndex(std::max<size_t>(32, index_.size() * 2));
+  else indexSlot(size_ - 1);
   return f.value;
 }
 
@@ -219,6 +244,7 @@ bool Fields::erase(std::string_view name) {
   }
   hashes_.pop_back();
   --size_;
+  rebuildIndex(index_.size());  // a slot moved; erasing is rare next to lookups
   return true;
 }
 
@@ -229,6 +255,7 @@ bool Fields::rename(std::string_view from, std::string_view to) {
   int64_t i = indexOf(from, hashName(from));
   slots_[size_t(i)].name.assign(to.data(), to.size());
   hashes_[size_t(i)] = hashName(to);
+  rebuildIndex(index_.size());
   return true;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // Event::fields: the decoded, ECS-style dotted names of an event and their scalar values.
-// A flat array with a short hash per name instead of a JSON object (a std::map node, a key string
+// A flat array with a small open-addressing hash index instead of a JSON object (a std::map node, a key string
 // and a heap value per field): a FortiGate line carries ~45 fields and every stage of the
 // correlator looks them up, so this container is on the hottest path hinomi has. clear() keeps the
 // slots and their string buffers, so an Event reused across lines allocates nothing once warm.
@@ -88,7 +88,8 @@ class Fields {
 
   Fields() = default;
   // Copies hold the live fields only (not the spare slots).
-  Fields(const Fields& other) : slots_(other.begin(), other.end()), hashes_(other.hashes_), size_(other.size_) {}
+  Fields(const Fields& other)
+      : slots_(other.begin(), other.end()), hashes_(other.hashes_), index_(other.index_), size_(other.size_) {}
   Fields& operator=(const Fields& other);
   Fields(Fields&&) noexcept = default;
   Fields& operator=(Fields&&) noexcept = default;
@@ -99,7 +100,7 @@ class Fields {
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   // Removes every field; the slots and their buffers stay for the next event.
-  void clear() { size_ = 0; }
+  void clear();
 
   const FieldValue* find(std::string_view name) const;
   FieldValue* find(std::string_view name);
@@ -135,9 +136,13 @@ class Fields {
  private:
   static uint32_t hashName(std::string_view name);
   int64_t indexOf(std::string_view name, uint32_t hash) const;
+  void indexSlot(size_t slot);
+  void rebuildIndex(size_t buckets);
 
   std::vector<Field> slots_;     // [0, size_) live; the rest kept for their buffers
-  std::vector<uint32_t> hashes_;  // hashName of each live slot, scanned before any string compare
+  std::vector<uint32_t> hashes_;  // hashName of each live slot
+  std::vector<uint32_t> index_;   // open addressing, linear probing: slot + 1, 0 = empty; a power
+                                  // of two at least twice the live fields
   size_t size_ = 0;
 };
 

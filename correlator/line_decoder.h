@@ -11,7 +11,8 @@
 namespace hinomi::correlator {
 
 // Strips one trailing '\r' (CRLF files: Windows, loghub), parses with `parser` into `event` and
-// runs the decoders. The caller sets id, ingest_ts_us, tenant and listener.
+// runs the decoders. The caller sets id, ingest_ts_us, tenant and listener. `event` may be the
+// previous line's: everything else is reset, and reusing it saves its fields' allocations.
 void parseAndDecode(std::string_view line, const collector::Parser& parser, const collector::ParseContext& ctx,
                     const DecoderSet& decoders, Event& event);
 
