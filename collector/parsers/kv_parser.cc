@@ -1,5 +1,6 @@
 #include "collector/parsers/kv_parser.h"
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -44,7 +45,8 @@ bool zoneOffset(std::string_view z, int64_t& secs) {
 
 size_t parseKvPairs(std::string_view s, const ParseContext& ctx, Event& out) {
   size_t pos = 0, pairs = 0;
-  std::string value, name;
+  thread_local std::string value, name;  // kept: no allocation per line
+  value.clear();
   while (pos < s.size()) {
     while (pos < s.size() && s[pos] == ' ') ++pos;
     size_t kstart = pos;
@@ -72,7 +74,7 @@ size_t parseKvPairs(std::string_view s, const ParseContext& ctx, Event& out) {
       if (pos < s.size()) ++pos;  // closing quote (an unclosed one runs to the end)
     } else {
       size_t vstart = pos;
-      while (pos < s.size() && s[pos] != ' ') ++pos;
+      pos = std::min(s.find(' ', pos), s.size());  // memchr, not a byte at a time
       value.assign(s.substr(vstart, pos - vstart));
     }
     ++pairs;

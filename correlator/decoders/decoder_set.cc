@@ -54,6 +54,16 @@ DecoderSet::DecoderSet(std::vector<Decoder> decoders) : decoders_(std::move(deco
     }
     pattern_sets_.push_back(std::move(set));
   }
+  for (uint32_t i = 0; i < decoders_.size(); ++i)
+    if (decoders_[i].apps.empty() || decoders_[i].app_regex) candidates_any_app_.push_back(i);
+  for (uint32_t i = 0; i < decoders_.size(); ++i)
+    for (const auto& app : decoders_[i].apps) candidates_by_app_.try_emplace(app);
+  for (auto& [app, list] : candidates_by_app_)
+    for (uint32_t i = 0; i < decoders_.size(); ++i) {
+      const auto& apps = decoders_[i].apps;
+      if (apps.empty() || decoders_[i].app_regex || std::find(apps.begin(), apps.end(), app) != apps.end())
+        list.push_back(i);
+    }
 }
 
 namespace {
@@ -73,7 +83,9 @@ bool DecoderSet::decode(Event& event) const {
   auto& groups = scratch.groups;
   auto& touched = scratch.touched;
   auto& set_hits = scratch.set_hits;
-  for (size_t di = 0; di < decoders_.size(); ++di) {
+  auto listed = candidates_by_app_.find(event.app);
+  const auto& candidates = listed != candidates_by_app_.end() ? listed->second : candidates_any_app_;
+  for (uint32_t di : candidates) {
     const Decoder& d = decoders_[di];
     if (!selectsEvent(d, event)) continue;
     const std::string* text = eventText(event, d.match_field);
@@ -154,7 +166,8 @@ bool DecoderSet::decode(Event& event) const {
       if (std::none_of(touched.begin(), touched.end(), [&field](const std::string* t) { return *t == field; })) continue;
       FieldValue* value = event.fields.find(field);
       if (value == nullptr) continue;
-      if ((type == FieldType::kString && value->isString()) || (type == FieldType::kInt && value->isInteger()))
+      if ((type == FieldType::kString && value->isString()) || (type == FieldType::kInt && value->isInteger()) ||
+          (type == FieldType::kIp && value->isString() && isNormalIpv4(value->str())))
         continue;  // already of its type
       if (auto converted = convertField(*value, type)) *value = std::move(*converted);
       else flagError(event, field);

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <re2/set.h>
@@ -36,6 +37,11 @@ class DecoderSet {
   // Per decoder with several patterns: all of them in one RE2::Set, so one scan of the text says
   // which (if any) matches, and only that one runs again to extract its groups.
   std::vector<std::unique_ptr<RE2::Set>> pattern_sets_;
+  // The decoders that can select an event, in order, by its app: those listing the app plus those
+  // listing none or matching apps by regex (decoding never changes the app). Most decoders name their program, so an event
+  // meets two or three of them instead of all.
+  std::unordered_map<std::string, std::vector<uint32_t>> candidates_by_app_;
+  std::vector<uint32_t> candidates_any_app_;
 };
 
 }  // namespace hinomi::correlator

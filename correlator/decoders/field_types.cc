@@ -42,6 +42,24 @@ std::optional<std::string> normalizeIp(std::string_view text) {
   return std::string(buf) + std::string(zone);
 }
 
+bool isNormalIpv4(std::string_view text) {
+  int parts = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t start = i;
+    int v = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && i - start < 3) v = v * 10 + (text[i++] - '0');
+    size_t len = i - start;
+    if (len == 0 || v > 255 || (len > 1 && text[start] == '0')) return false;
+    ++parts;
+    if (i == text.size()) break;
+    if (text[i] != '.' || parts == 4) return false;
+    ++i;
+    if (i == text.size()) return false;
+  }
+  return parts == 4;
+}
+
 std::optional<std::string> normalizeTimestamp(std::string_view text) {
   bool digits = !text.empty() && text.size() <= 19;
   for (char c : text) digits = digits && c >= '0' && c <= '9';

@@ -18,6 +18,9 @@ std::optional<FieldType> fieldTypeFromName(std::string_view name);
 // IPv4 dotted quad; IPv6 compressed lowercase (RFC 5952); IPv4-mapped IPv6 (::ffff:a.b.c.d) as
 // the IPv4 address; [brackets] removed, a %zone kept. nullopt when the text is not an address.
 std::optional<std::string> normalizeIp(std::string_view text);
+// True when `text` is an IPv4 dotted quad exactly as normalizeIp writes it (no leading zeros):
+// most addresses in logs, checked without a parse and a copy.
+bool isNormalIpv4(std::string_view text);
 
 // RFC 3339 / ISO 8601 (±hh:mm or ±hhmm) or epoch digits (s, ms, µs or ns by magnitude) → RFC 3339
 // UTC with microseconds. nullopt when neither.

@@ -84,6 +84,34 @@ TEST(DecoderLoaderTest, DirectoryFilesLoadInNameOrderAndOrderSortsStably) {
   EXPECT_EQ(e.fields["b"], 1);  // the later decoder wins
 }
 
+// Decoders are looked up by the event's app: the ones naming it, matching it by regex or naming no
+// app apply, in their order, and a decoder naming other apps never does.
+TEST(DecoderSetTest, SelectionByAppKeepsOrderAcrossListedRegexAndUnrestrictedDecoders) {
+  auto l = load(
+      "decoders:\n"
+      "  - {name: any, order: 1, prefilter: m, fields: {a: 1}}\n"
+      "  - {name: listed, order: 2, app: [sshd, sudo], fields: {b: 1}}\n"
+      "  - {name: regex, order: 3, app: other, app_regex: '^ss', fields: {c: 1}}\n"
+      "  - {name: elsewhere, order: 4, app: cron, fields: {d: 1}}\n");
+  ASSERT_TRUE(l.ok()) << l.errorText();
+  Event sshd = event("sshd", "m");
+  EXPECT_TRUE(l.set.decode(sshd));
+  EXPECT_EQ(sshd.decoder, "any,listed,regex");
+  Event ssl = event("sslh", "m");  // listed nowhere: only the regex and the unrestricted one
+  EXPECT_TRUE(l.set.decode(ssl));
+  EXPECT_EQ(ssl.decoder, "any,regex");
+  Event other = event("other", "m");
+  EXPECT_TRUE(l.set.decode(other));
+  EXPECT_EQ(other.decoder, "any,regex");
+  Event cron = event("cron", "x");  // prefilter m misses
+  EXPECT_TRUE(l.set.decode(cron));
+  EXPECT_EQ(cron.decoder, "elsewhere");
+  EXPECT_FALSE(cron.fields.contains("a"));
+  Event none = event("ntpd", "x");
+  EXPECT_FALSE(l.set.decode(none));
+  EXPECT_EQ(none.decoder, "");
+}
+
 TEST(DecoderSetTest, GroupNamesBecomeDottedFieldsAndTypesConvert) {
   auto l = load(
       "decoders:\n"

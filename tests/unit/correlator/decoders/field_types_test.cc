@@ -39,6 +39,17 @@ TEST(NormalizeTimestampTest, Rfc3339AndEpochs) {
   EXPECT_EQ(normalizeTimestamp("yesterday"), std::nullopt);
 }
 
+// The shortcut for addresses already normal agrees with normalizeIp on every case it accepts.
+TEST(NormalizeIpTest, NormalIpv4ShortcutAgreesWithTheParser) {
+  for (const char* ok : {"0.0.0.0", "10.20.1.15", "255.255.255.255", "192.0.2.1"}) {
+    EXPECT_TRUE(isNormalIpv4(ok)) << ok;
+    EXPECT_EQ(normalizeIp(ok), std::string(ok));
+  }
+  for (const char* no : {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1.2.3.4.", ".1.2.3", "1..2.3",
+                         "1.2.3.4 ", "1234.1.1.1", "::ffff:1.2.3.4", "a.b.c.d", "1.2.3.04"})
+    EXPECT_FALSE(isNormalIpv4(no)) << no;
+}
+
 TEST(ConvertFieldTest, IntegersAndFailures) {
   EXPECT_EQ(convertField(FieldValue("52144"), FieldType::kInt), FieldValue(52144));
   EXPECT_EQ(convertField(FieldValue(7), FieldType::kInt), FieldValue(7));
