@@ -17,11 +17,7 @@ namespace hinomi {
 
 void FieldValue::setUnsigned(unsigned long long v) {
   // Kept signed when it fits, so 5u and 5 are the same value of the same kind.
-  if (v <= uint64_t(std::numeric_limits<int64_t>::max())) {
-    kind_ = Kind::kInt;
-  } else {
-    kind_ = Kind::kUnsigned;
-  }
+  kind_ = v <= uint64_t(std::numeric_limits<int64_t>::max()) ? Kind::kInt : Kind::kUnsigned;
   int_ = int64_t(v);
 }
 
@@ -66,12 +62,8 @@ nlohmann::json FieldValue::toJson() const {
 }
 
 namespace {
-void appendInteger(std::string& out, int64_t v) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, size_t(end - buf));
-}
-void appendUnsigned(std::string& out, uint64_t v) {
+template <typename Integer>
+void appendInteger(std::string& out, Integer v) {
   char buf[24];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
   out.append(buf, size_t(end - buf));
@@ -83,7 +75,7 @@ void FieldValue::appendJson(std::string& out) const {
     case Kind::kNull: out.append("null"); return;
     case Kind::kBool: out.append(int_ != 0 ? "true" : "false"); return;
     case Kind::kInt: appendInteger(out, int_); return;
-    case Kind::kUnsigned: appendUnsigned(out, uint64_t(int_)); return;
+    case Kind::kUnsigned: appendInteger(out, uint64_t(int_)); return;
     case Kind::kDouble: out += nlohmann::json(double_).dump(); return;  // nlohmann's shortest form
     case Kind::kString: json::appendText(out, text_); return;
     case Kind::kArray: out.append(text_); return;  // already JSON text

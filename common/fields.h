@@ -1,8 +1,8 @@
 #pragma once
 // Event::fields: the decoded, ECS-style dotted names of an event and their scalar values.
-// A flat array with a small open-addressing hash index instead of a JSON object (a std::map node, a key string
-// and a heap value per field): a FortiGate line carries ~45 fields and every stage of the
-// correlator looks them up, so this container is on the hottest path hinomi has. clear() keeps the
+// A flat array with a small open-addressing hash index instead of a JSON object (a std::map
+// node, a key string and a heap value per field): a FortiGate line carries ~45 fields and every
+// stage of the correlator looks them up, so this container is on the hottest path hinomi has. clear() keeps the
 // slots and their string buffers, so an Event reused across lines allocates nothing once warm.
 // The JSON form (appendJson, toJson) is byte for byte what the nlohmann object it replaces wrote:
 // names sorted, values as nlohmann dumps them.
@@ -49,7 +49,6 @@ class FieldValue {
 
   // The string (kString) or the array's JSON text (kArray); empty otherwise.
   const std::string& str() const { return text_; }
-  bool boolean() const { return int_ != 0; }
   int64_t integer() const { return int_; }  // kInt (kUnsigned: the same bits)
   double number() const;                     // any number kind as a double
 
@@ -58,7 +57,6 @@ class FieldValue {
     kind_ = Kind::kString;
     text_.assign(s.data(), s.size());
   }
-  std::string takeString() { return std::move(text_); }
 
   nlohmann::json toJson() const;
   void appendJson(std::string& out) const;

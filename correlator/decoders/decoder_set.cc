@@ -166,11 +166,7 @@ bool DecoderSet::decode(Event& event) const {
       if (std::none_of(touched.begin(), touched.end(), [&field](const std::string* t) { return *t == field; })) continue;
       FieldValue* value = event.fields.find(field);
       if (value == nullptr) continue;
-      if ((type == FieldType::kString && value->isString()) || (type == FieldType::kInt && value->isInteger()) ||
-          (type == FieldType::kIp && value->isString() && isNormalIpv4(value->str())))
-        continue;  // already of its type
-      if (auto converted = convertField(*value, type)) *value = std::move(*converted);
-      else flagError(event, field);
+      if (!convertInPlace(*value, type)) flagError(event, field);
     }
     if (!applied.empty()) applied.push_back(',');
     applied += d.name;

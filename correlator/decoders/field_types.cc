@@ -76,6 +76,16 @@ std::optional<std::string> normalizeTimestamp(std::string_view text) {
   return formatRfc3339(*us);
 }
 
+bool convertInPlace(FieldValue& value, FieldType type) {
+  if ((type == FieldType::kString && value.isString()) || (type == FieldType::kInt && value.isInteger()) ||
+      (type == FieldType::kIp && value.isString() && isNormalIpv4(value.str())))
+    return true;
+  auto converted = convertField(value, type);
+  if (!converted) return false;
+  value = std::move(*converted);
+  return true;
+}
+
 std::optional<FieldValue> convertField(const FieldValue& value, FieldType type) {
   if (type == FieldType::kString) {
     if (value.isString()) return value;

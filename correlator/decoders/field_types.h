@@ -28,5 +28,9 @@ std::optional<std::string> normalizeTimestamp(std::string_view text);
 
 // `value` converted to `type`; nullopt when it does not fit (the caller keeps the text and flags it).
 std::optional<FieldValue> convertField(const FieldValue& value, FieldType type);
+// Converts `value` in place; false (leaving it as it was) when it does not fit. A value already of
+// its type (a string, an integer, a normal IPv4 address) is left alone without a copy: the decoders
+// call this for every typed field of every event.
+bool convertInPlace(FieldValue& value, FieldType type);
 
 }  // namespace hinomi::correlator

@@ -50,6 +50,24 @@ TEST(NormalizeIpTest, NormalIpv4ShortcutAgreesWithTheParser) {
     EXPECT_FALSE(isNormalIpv4(no)) << no;
 }
 
+TEST(ConvertFieldTest, InPlaceConvertsOrLeavesTheValueAsItWas) {
+  FieldValue port("22");
+  EXPECT_TRUE(convertInPlace(port, FieldType::kInt));
+  EXPECT_EQ(port, FieldValue(22));
+  FieldValue mapped("::ffff:192.0.2.1");
+  EXPECT_TRUE(convertInPlace(mapped, FieldType::kIp));
+  EXPECT_EQ(mapped, FieldValue("192.0.2.1"));
+  FieldValue normal("192.0.2.1");
+  EXPECT_TRUE(convertInPlace(normal, FieldType::kIp));
+  EXPECT_EQ(normal, FieldValue("192.0.2.1"));
+  FieldValue bad("2x");
+  EXPECT_FALSE(convertInPlace(bad, FieldType::kInt));
+  EXPECT_EQ(bad, FieldValue("2x"));
+  FieldValue number(7);
+  EXPECT_TRUE(convertInPlace(number, FieldType::kString));
+  EXPECT_EQ(number, FieldValue("7"));
+}
+
 TEST(ConvertFieldTest, IntegersAndFailures) {
   EXPECT_EQ(convertField(FieldValue("52144"), FieldType::kInt), FieldValue(52144));
   EXPECT_EQ(convertField(FieldValue(7), FieldType::kInt), FieldValue(7));
