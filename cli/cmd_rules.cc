@@ -42,8 +42,8 @@ void addRulesCommand(CLI::App& app, int& exit_code) {
     size_t n = (loaded.set ? loaded.set->size() : 0) + correlations;
     if (loaded.set) {
       auto st = loaded.set->stats();
-      std::cout << loaded.pipelines << " pipelines; " << st.set_patterns << " patterns in "
-                << st.scanned_fields << " field sets; " << st.always_evaluated
+      std::cout << loaded.pipelines << " pipelines; " << st.set_patterns << " patterns ("
+                << st.exact_patterns << " exact values) in " << st.scanned_fields << " field sets; " << st.always_evaluated
                 << " rules evaluated for every event; " << correlations << " correlations; "
                 << loaded.warnings.size() << " warnings\n";
     }

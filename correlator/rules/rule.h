@@ -4,6 +4,7 @@
 // docs/rules.md describes the subset of Sigma this models.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,10 @@ struct Predicate {
   PredicateKind kind = PredicateKind::kPattern;
   std::string field;         // after field mapping; keywords use "message"
   std::string pattern;       // kPattern: RE2 syntax, anchors and flags included
+  // kPattern that compares the whole value with plain text (no wildcard, contains, startswith,
+  // endswith or re): that text, so the matcher can look it up instead of scanning for it.
+  std::optional<std::string> exact;
+  bool cased = false;        // `exact` compares case-sensitively (|cased, base64)
   bool exists = true;        // kExists
   NumericOp op = NumericOp::kLt;
   double number = 0;         // kNumeric

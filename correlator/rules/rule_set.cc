@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <string_view>
+#include <unordered_map>
 
 #include <re2/re2.h>
 #include <re2/set.h>
@@ -23,6 +25,29 @@ bool equalsFolded(const std::string& a, const std::string& b) {
          });
 }
 
+
+bool isAscii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+std::string asciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+  return out;
+}
+
+// `text` lowercased (ASCII) into `out`; false, leaving `out` unspecified, if it is not all ASCII.
+bool asciiLowerInto(std::string_view text, std::string& out) {
+  out.resize(text.size());
+  unsigned char high = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    high |= c;
+    out[i] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+  }
+  return high < 0x80;
+}
 
 // Evaluates a condition given a truth value per predicate (a callback, so the set path, the naive
 // path and the candidate analysis share it).
@@ -68,7 +93,7 @@ struct CompiledPredicate {
   int rule = 0;
   bool in_set = false;
   bool gate = false;
-  int pattern = -1;  // in_set: the global pattern id (scan base + index in the scan's set)
+  int pattern = -1;  // in_set: the global pattern id (its bit in MatchScratch::fired)
   FieldRef field;
   FieldRef other;
 };
@@ -83,6 +108,7 @@ struct MatchScratch {
   uint32_t epoch = 0;
   std::vector<int> candidates;
   std::string text;
+  std::string folded;
 };
 
 MatchScratch& scratch(size_t patterns, size_t rules) {
@@ -136,20 +162,37 @@ bool evalDirect(const Predicate& p, const CompiledPredicate& cp, const Event& e)
 
 }  // namespace
 
+// Maps a value's text to the patterns that equal it, without building a string per lookup.
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using ExactIndex = std::unordered_map<std::string, std::vector<int>, TextHash, std::equal_to<>>;
+
 struct RuleSet::Impl {
   std::vector<Rule> rules;
   std::vector<int> base;                    // rule → its first global predicate id
   std::vector<CompiledPredicate> preds;     // by global id
+  // The patterns over one field. Most Sigma values compare the whole value with plain text
+  // (`User: root`, `EventID: 4625`, a route's `app: sshd`): those are looked up in a hash of the
+  // text instead of joining the DFA, which then runs only where wildcards, contains / startswith /
+  // endswith or re are used (and not at all for a field without them).
   struct FieldScan {
     FieldRef field;
-    std::unique_ptr<RE2::Set> set;
-    int base = 0;                           // global id of the set's pattern 0
-    int count = 0;                          // patterns in the set
+    std::unique_ptr<RE2::Set> set;          // the other patterns
+    std::vector<int> set_ids;               // set index → global pattern id
+    ExactIndex cased;                       // exact text → global pattern ids
+    ExactIndex folded;                      // ASCII-lowercased exact text (case-insensitive)
+    // RE2 folds a few non-ASCII letters onto ASCII ones (K KELVIN SIGN is `k`, ſ is `s`): a value
+    // with a non-ASCII byte meets the case-insensitive exact patterns here, as RE2 would.
+    std::unique_ptr<RE2::Set> folded_fallback;
+    std::vector<int> fallback_ids;
   };
   std::vector<FieldScan> scans;
   std::vector<std::vector<int>> triggers;   // global pattern id → rules it is a trigger of
   std::vector<int> always;                  // rules evaluated for every event
   size_t patterns = 0;
+  size_t exact_patterns = 0;
 };
 
 RuleSet::RuleSet() : impl_(std::make_unique<Impl>()) {}
@@ -160,7 +203,7 @@ RuleSet& RuleSet::operator=(RuleSet&&) noexcept = default;
 const std::vector<Rule>& RuleSet::rules() const { return impl_->rules; }
 
 RuleSet::Stats RuleSet::stats() const {
-  return Stats{impl_->scans.size(), impl_->patterns, impl_->always.size()};
+  return Stats{impl_->scans.size(), impl_->patterns, impl_->always.size(), impl_->exact_patterns};
 }
 
 Result<RuleSet> RuleSet::build(std::vector<Rule> rules) {
@@ -171,8 +214,14 @@ Result<RuleSet> RuleSet::build(std::vector<Rule> rules) {
   opts.set_max_mem(kSetMaxMem);
   opts.set_log_errors(false);
   std::map<std::string, size_t> scan_of;                   // field name → scans index
-  std::vector<std::map<std::string, int>> pattern_index;   // per scan: pattern → set index
-  std::vector<std::pair<size_t, int>> set_slot;            // per predicate: (scan, index in set)
+  std::vector<std::map<std::string, int>> pattern_ids;     // per scan: pattern → global id
+  auto addTo = [&](std::unique_ptr<RE2::Set>& set, std::vector<int>& ids, const std::string& pattern,
+                   int id, std::string& error) {
+    if (!set) set = std::make_unique<RE2::Set>(opts, RE2::UNANCHORED);
+    if (set->Add(pattern, &error) < 0) return false;
+    ids.push_back(id);
+    return true;
+  };
   for (size_t r = 0; r < im.rules.size(); ++r) {
     const Rule& rule = im.rules[r];
     im.base.push_back(static_cast<int>(im.preds.size()));
@@ -186,45 +235,44 @@ Result<RuleSet> RuleSet::build(std::vector<Rule> rules) {
         cp.in_set = true;
         auto [it, fresh] = scan_of.emplace(p.field, im.scans.size());
         if (fresh) {
-          im.scans.push_back(Impl::FieldScan{cp.field, std::make_unique<RE2::Set>(opts, RE2::UNANCHORED), {}});
-          pattern_index.emplace_back();
+          im.scans.push_back(Impl::FieldScan{cp.field, {}, {}, {}, {}, {}, {}});
+          pattern_ids.emplace_back();
         }
         auto& scan = im.scans[it->second];
-        auto& index = pattern_index[it->second];
-        auto found = index.find(p.pattern);
-        if (found == index.end()) {
-          std::string error;
-          int i = scan.set->Add(p.pattern, &error);
-          if (i < 0)
-            return makeError(ErrorCode::kConfig, "rule " + rule.id + ": pattern for '" + p.field + "' rejected by RE2: " + error);
-          found = index.emplace(p.pattern, i).first;
-          ++scan.count;
+        auto [known, added] = pattern_ids[it->second].emplace(p.pattern, static_cast<int>(im.patterns));
+        if (added) {
+          const int id = known->second;
           ++im.patterns;
+          std::string error;
+          bool ok = true;
+          if (p.exact && p.cased) {
+            scan.cased[*p.exact].push_back(id);
+            ++im.exact_patterns;
+          } else if (p.exact && isAscii(*p.exact)) {
+            scan.folded[asciiLower(*p.exact)].push_back(id);
+            ok = addTo(scan.folded_fallback, scan.fallback_ids, p.pattern, id, error);
+            ++im.exact_patterns;
+          } else {
+            ok = addTo(scan.set, scan.set_ids, p.pattern, id, error);
+          }
+          if (!ok)
+            return makeError(ErrorCode::kConfig, "rule " + rule.id + ": pattern for '" + p.field + "' rejected by RE2: " + error);
         }
-        set_slot.resize(im.preds.size() + 1, {0, -1});
-        set_slot[im.preds.size()] = {it->second, found->second};
+        cp.pattern = known->second;
       }
       im.preds.push_back(std::move(cp));
     }
   }
-  int next = 0;
-  for (auto& scan : im.scans) {
-    scan.base = next;
-    next += scan.count;
-    if (!scan.set->Compile())  // matching an uncompiled set crashes libre2
-      return makeError(ErrorCode::kConfig, "RE2 could not compile the rule set for field '" +
-                                               scan.field.key + "' (out of memory?)");
-  }
+  for (auto& scan : im.scans)
+    for (auto* set : {scan.set.get(), scan.folded_fallback.get()})
+      if (set != nullptr && !set->Compile())  // matching an uncompiled set crashes libre2
+        return makeError(ErrorCode::kConfig, "RE2 could not compile the rule set for field '" +
+                                                 scan.field.key + "' (out of memory?)");
   // A pattern's expected firing rate, for choosing triggers: how many rule predicates use it
   // (a value many rules test, like `failure` or `root`, is a common one), then shorter first.
   std::vector<double> cost(im.patterns, 1.0);
-  set_slot.resize(im.preds.size(), {0, -1});
-  for (size_t g = 0; g < im.preds.size(); ++g) {
-    auto& cp = im.preds[g];
-    if (!cp.in_set) continue;
-    cp.pattern = im.scans[set_slot[g].first].base + set_slot[g].second;
-    if (!cp.gate) cost[cp.pattern] += 1.0;
-  }
+  for (const auto& cp : im.preds)
+    if (cp.in_set && !cp.gate) cost[cp.pattern] += 1.0;
   for (size_t g = 0; g < im.preds.size(); ++g) {
     const auto& cp = im.preds[g];
     if (cp.in_set) {
@@ -259,17 +307,29 @@ std::vector<const Rule*> RuleSet::match(const Event& event) const {
   };
   s.candidates.clear();
   s.fired_list.clear();
+  auto fire = [&](int g) {
+    s.fired[size_t(g) >> 6] |= uint64_t{1} << (g & 63);
+    s.fired_list.push_back(g);
+    for (int r : im.triggers[g]) candidate(r);
+  };
+  auto scanSet = [&](const RE2::Set& set, const std::vector<int>& ids, std::string_view text) {
+    s.set_hits.clear();
+    if (!set.Match(re2::StringPiece(text.data(), text.size()), &s.set_hits)) return;
+    for (int h : s.set_hits) fire(ids[size_t(h)]);
+  };
+  auto lookUp = [&](const ExactIndex& index, std::string_view text) {
+    auto found = index.find(text);
+    if (found != index.end())
+      for (int g : found->second) fire(g);
+  };
   for (const auto& scan : im.scans) {
     std::string_view text;
     if (!fieldView(event, scan.field, s.text, text)) continue;
-    s.set_hits.clear();
-    if (!scan.set->Match(re2::StringPiece(text.data(), text.size()), &s.set_hits)) continue;
-    for (int h : s.set_hits) {
-      int g = scan.base + h;
-      s.fired[size_t(g) >> 6] |= uint64_t{1} << (g & 63);
-      s.fired_list.push_back(g);
-      for (int r : im.triggers[g]) candidate(r);
-    }
+    if (scan.set) scanSet(*scan.set, scan.set_ids, text);
+    if (!scan.cased.empty()) lookUp(scan.cased, text);
+    if (scan.folded.empty()) continue;
+    if (asciiLowerInto(text, s.folded)) lookUp(scan.folded, s.folded);
+    else scanSet(*scan.folded_fallback, scan.fallback_ids, text);
   }
   for (int r : im.always) candidate(r);
   std::sort(s.candidates.begin(), s.candidates.end());  // results in load order

@@ -1,7 +1,8 @@
 #pragma once
 // The compiled, immutable set of rules. Every pattern predicate (wildcards, contains / startswith /
 // endswith, re, windash, base64*) of every rule joins one RE2::Set per event field, so an event is
-// scanned once per field whatever the number of rules. Rules whose predicates fired are the
+// scanned once per field whatever the number of rules; values compared whole with plain text are
+// looked up in a hash per field instead. Rules whose predicates fired are the
 // candidates; only they are evaluated fully (their condition, plus their cidr / numeric / exists /
 // null / fieldref predicates). A rule that could match with none of its set predicates firing
 // (its condition holds on negations or non-set predicates alone, e.g. `not filter`) is evaluated
@@ -37,9 +38,10 @@ class RuleSet {
   size_t size() const { return rules().size(); }
 
   struct Stats {
-    size_t scanned_fields = 0;      // one RE2::Set each
+    size_t scanned_fields = 0;      // one RE2::Set and / or exact-value index each
     size_t set_patterns = 0;        // distinct patterns over all sets
     size_t always_evaluated = 0;    // rules evaluated for every event
+    size_t exact_patterns = 0;      // of set_patterns: plain values looked up, not scanned
   };
   Stats stats() const;
 

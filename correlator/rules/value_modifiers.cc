@@ -1,6 +1,7 @@
 #include "correlator/rules/value_modifiers.h"
 
 #include <charconv>
+#include <optional>
 #include <set>
 
 #include <re2/re2.h>
@@ -25,9 +26,11 @@ bool parseNumber(const std::string& s, double& out) {
 
 }  // namespace
 
-std::string wildcardToRegex(const std::string& value, bool windash) {
-  std::string out, literal;
+std::string wildcardToRegex(const std::string& value, bool windash, std::optional<std::string>* plain) {
+  std::string out, literal, unescaped;
+  bool is_plain = true;
   auto flush = [&] {
+    unescaped += literal;
     out += RE2::QuoteMeta(literal);
     literal.clear();
   };
@@ -39,18 +42,25 @@ std::string wildcardToRegex(const std::string& value, bool windash) {
     } else if (c == '*') {
       flush();
       out += ".*";
+      is_plain = false;
     } else if (c == '?') {
       flush();
       out += ".";
+      is_plain = false;
     } else if (windash && (c == '-' || c == '/') && (i == 0 || !isWordByte(value[i - 1])) &&
                i + 1 < value.size() && isWordByte(value[i + 1])) {
       flush();
       out += "(?:-|/|\u2013|\u2014|\u2015)";
+      is_plain = false;
     } else {
       literal += c;
     }
   }
   flush();
+  if (plain != nullptr) {
+    if (is_plain) *plain = std::move(unescaped);
+    else plain->reset();
+  }
   return out;
 }
 
@@ -139,9 +149,11 @@ Result<Item> buildItem(const std::string& field, const std::vector<std::string>&
       if (!check.ok()) return refuse("regex '" + v.text + "' is not valid RE2 syntax: " + check.error());
     } else {
       std::string body;
+      std::optional<std::string> plain;
       bool cased = has("cased");
       if (has("base64")) {
-        body = RE2::QuoteMeta(base64Encode(v.text));
+        plain = base64Encode(v.text);
+        body = RE2::QuoteMeta(*plain);
         cased = true;
       } else if (has("base64offset")) {
         auto variants = base64Offsets(v.text);
@@ -151,7 +163,7 @@ Result<Item> buildItem(const std::string& field, const std::vector<std::string>&
         body += ")";
         cased = true;
       } else {
-        body = wildcardToRegex(v.text, has("windash"));
+        body = wildcardToRegex(v.text, has("windash"), &plain);
       }
       // Keywords are searched anywhere in the message, as Sigma backends do for full-text search.
       // The sets search unanchored, so a free end is simply left unanchored: `\A…\z` for a whole
@@ -162,6 +174,10 @@ Result<Item> buildItem(const std::string& field, const std::vector<std::string>&
       bool anchor_end = !contains && !has("startswith");
       p.pattern = std::string(anchor_start ? "\\A" : "") + "(?" + (cased ? "s" : "is") + ":" + body + ")" +
                   (anchor_end ? "\\z" : "");
+      if (anchor_start && anchor_end && plain) {
+        p.exact = std::move(plain);
+        p.cased = cased;
+      }
     }
     item.predicates.push_back(static_cast<int>(rule.predicates.size()));
     rule.predicates.push_back(std::move(p));

@@ -3,6 +3,7 @@
 // modifiers become one RE2 pattern per value (so they can join the field's RE2::Set); cidr, exists,
 // fieldref and the numeric comparisons become predicates evaluated on their own.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,9 @@ struct Value {
                                      const std::vector<Value>& values, Rule& rule);
 
 // The regex body for a Sigma string with `*`, `?` and `\` escapes; `windash` also lets a dash or
-// slash that starts a word be any of - / – — ―.
-std::string wildcardToRegex(const std::string& value, bool windash);
+// slash that starts a word be any of - / – — ―. `plain`, when given, receives the value unescaped
+// if it has no wildcard and windash changes nothing (it is then plain text), else nothing.
+std::string wildcardToRegex(const std::string& value, bool windash, std::optional<std::string>* plain = nullptr);
 
 // The three base64 encodings of `value` at offsets 0, 1, 2 with the unstable edge characters
 // trimmed (what `|base64offset|contains` looks for), as pySigma computes them.

@@ -58,6 +58,44 @@ detection:
   EXPECT_TRUE(set.matchIds(event({{"user.name", "ROOT"}})).empty());
 }
 
+TEST(RuleSetTest, PlainValuesAreLookedUpAndFoldCaseAsRe2Does) {
+  auto set = compileText(R"(title: t
+id: kate
+detection:
+  sel: {user.name: kate}
+  condition: sel
+---
+title: t
+id: cased
+detection:
+  sel: {user.name|cased: Kate}
+  condition: sel
+---
+title: t
+id: b64
+detection:
+  sel: {process.args|base64: 'id'}
+  condition: sel
+---
+title: t
+id: wild
+detection:
+  sel: {user.name: 'ka?e'}
+  condition: sel
+)");
+  auto st = set.stats();
+  EXPECT_EQ(st.exact_patterns, 3u);  // kate, Kate (cased), aWQ= (base64); ka?e is a pattern
+  using V = std::vector<std::string>;
+  auto ids = [&](json f) { return set.matchIds(event(std::move(f))); };
+  EXPECT_EQ(ids({{"user.name", "kate"}}), (V{"kate", "wild"}));
+  EXPECT_EQ(ids({{"user.name", "KATE"}}), (V{"kate", "wild"}));
+  EXPECT_EQ(ids({{"user.name", "Kate"}}), (V{"kate", "cased", "wild"}));
+  EXPECT_EQ(ids({{"user.name", "\u212Aate"}}), (V{"kate", "wild"}));  // KELVIN SIGN folds to k in RE2
+  EXPECT_EQ(ids({{"user.name", "kate "}}), V{});                    // the whole value, not a prefix
+  EXPECT_EQ(ids({{"process.args", "aWQ="}}), V{"b64"});
+  EXPECT_EQ(ids({{"process.args", "AWQ="}}), V{});                  // base64 is exact bytes
+}
+
 TEST(RuleSetTest, RulesWithoutSetPredicatesAreStillEvaluated) {
   auto set = compileText(R"(title: t
 id: big-port
@@ -190,7 +228,10 @@ TEST(RuleSetTest, ShippedRulesMatchTheirEventsAndNotTheNearMisses) {
 
 // --- differential -------------------------------------------------------------------------------
 
-const char* kUsers[] = {"root", "admin", "Alice", "bob", "web-01", "a*b", ""};
+// Case variants and the non-ASCII letters RE2 folds onto ASCII ones (KELVIN SIGN K is `k`, ſ is
+// `s`) test the exact-value lookup against RE2's own case-insensitive comparison.
+const char* kUsers[] = {"root", "admin", "Alice", "bob", "web-01", "a*b", "",
+                        "ROOT", "kate", "\u212Aate", "sam", "\u017Fam", "J\u00FCrgen", "J\u00DCRGEN"};
 const char* kIps[] = {"10.1.2.3", "192.168.1.20", "203.0.113.5", "2001:db8::7", "::ffff:10.9.9.9", "bogus"};
 const char* kWords[] = {"failed", "password", "invalid", "user", "accepted", "sudo", "COMMAND=/bin/sh"};
 
@@ -202,7 +243,12 @@ std::string quoted(const std::string& s) { return "'" + s + "'"; }
 std::string randomItem(std::mt19937& rng) {
   switch (rng() % 12) {
     case 0: return "user.name: " + quoted(PICK(kUsers));
-    case 1: return "user.name|contains: " + quoted(std::string(PICK(kUsers)).substr(0, 2));
+    case 1: {  // a prefix of whole characters
+      std::string u = PICK(kUsers);
+      size_t n = std::min<size_t>(2, u.size());
+      while (n < u.size() && (static_cast<unsigned char>(u[n]) & 0xC0) == 0x80) ++n;
+      return "user.name|contains: " + quoted(u.substr(0, n));
+    }
     case 2: return "user.name|startswith: [" + quoted(PICK(kUsers)) + ", " + quoted(PICK(kUsers)) + "]";
     case 3: return "user.name|endswith: " + quoted(std::string(1, "tnbe1"[rng() % 5]));
     case 4: return "user.name|re: '^[a-c].*'";
@@ -210,7 +256,7 @@ std::string randomItem(std::mt19937& rng) {
     case 6: return "source.port|gt: " + std::to_string(rng() % 2000);
     case 7: return "source.port|lte: " + std::to_string(rng() % 2000);
     case 8: return std::string("user.name|exists: ") + (rng() % 2 ? "true" : "false");
-    case 9: return "source.ip: null";
+    case 9: return rng() % 2 ? "source.ip: null" : "user.name|cased: " + quoted(PICK(kUsers));
     case 10: return "message|contains|all: [" + quoted(PICK(kWords)) + ", " + quoted(PICK(kWords)) + "]";
     default: return "host: " + quoted(std::string("host-") + std::to_string(rng() % 4) + (rng() % 2 ? "*" : ""));
   }
@@ -262,6 +308,7 @@ TEST(RuleSetDifferentialTest, SetPathAgreesWithNaiveEvaluation) {
   ASSERT_EQ(set.size(), static_cast<size_t>(kRules));
   auto st = set.stats();
   EXPECT_GT(st.set_patterns, 30u);  // distinct: shared patterns are added once
+  EXPECT_GT(st.exact_patterns, 10u);  // plain values take the lookup path, and are checked here
   EXPECT_LT(st.always_evaluated, static_cast<size_t>(kRules));  // the candidate path is exercised
   size_t matched = 0, events = 1000;
   for (size_t i = 0; i < events; ++i) {

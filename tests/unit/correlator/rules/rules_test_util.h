@@ -17,7 +17,7 @@ inline RuleSet compileText(const std::string& yaml, const std::vector<Pipeline>&
   for (const auto& e : read.errors) ADD_FAILURE() << e.toString();
   for (auto& r : read.rules) EXPECT_TRUE(applyPipelines(pipelines, r).has_value());
   auto set = RuleSet::build(std::move(read.rules));
-  EXPECT_TRUE(set.has_value());
+  EXPECT_TRUE(set.has_value()) << (set ? "" : set.error().message);
   return set ? std::move(*set) : RuleSet();
 }
 

@@ -42,6 +42,16 @@ TEST(ValueModifiersTest, WildcardsAndEscapes) {
   EXPECT_TRUE(userMatches("user.name: 'a.b(c)'", "A.B(C)"));             // regex syntax is literal
   EXPECT_FALSE(userMatches("user.name: 'a.b'", "axb"));
   EXPECT_EQ(wildcardToRegex(R"(x\*y*z?)", false), R"(x\*y.*z.)");
+  // Plain text is reported as such (escapes undone) so the matcher can look it up.
+  std::optional<std::string> plain;
+  wildcardToRegex(R"(C:\Windows\* a.b)", false, &plain);
+  EXPECT_EQ(plain, std::optional<std::string>(R"(C:\Windows* a.b)"));
+  wildcardToRegex("a*b", false, &plain);
+  EXPECT_FALSE(plain.has_value());
+  wildcardToRegex("x -y", true, &plain);  // windash widens the dash: not plain
+  EXPECT_FALSE(plain.has_value());
+  wildcardToRegex("x -y", false, &plain);
+  EXPECT_EQ(plain, std::optional<std::string>("x -y"));
 }
 
 TEST(ValueModifiersTest, ContainsStartswithEndswith) {
