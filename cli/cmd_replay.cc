@@ -208,11 +208,11 @@ int runReplay(const ReplayArgs& args) {
     const std::string& name = args.inputs[i];
     int64_t previous_ts = references[i];  // year reference and time of a line without one
     uint64_t line_no = 0;
-    std::string id_key = "replay";
-    id_key.push_back('\0');
-    id_key += name;
-    id_key.push_back('\0');
-    const size_t id_key_base = id_key.size();
+    std::string id_prefix = "replay";
+    id_prefix.push_back('\0');
+    id_prefix += name;
+    id_prefix.push_back('\0');
+    const correlator::StableUuids event_ids(id_prefix);
     Event event;  // reused line after line: its field slots stay allocated
     while (readers[i]->next(line, error)) {
       ++line_no;
@@ -220,9 +220,7 @@ int runReplay(const ReplayArgs& args) {
       collector::ParseContext ctx;
       ctx.ingest_ts_us = previous_ts;
       ctx.peer = "127.0.0.1";
-      id_key.resize(id_key_base);
-      id_key += std::to_string(line_no);
-      event.id = correlator::stableUuid(id_key);
+      event.id = event_ids(std::to_string(line_no));
       event.ingest_ts_us = previous_ts;
       event.tenant = args.tenant;
       event.listener = "replay";

@@ -41,6 +41,18 @@ struct Incident {
 // the same key always gives the same id, on every platform and in every run.
 std::string stableUuid(std::string_view key);
 
+// stableUuid(prefix + suffix) for many suffixes after one prefix, which is hashed once (replay
+// names line N of a file by "replay\0FILE\0N": the file name was most of the hashing).
+class StableUuids {
+ public:
+  explicit StableUuids(std::string_view prefix);
+  std::string operator()(std::string_view suffix) const;
+
+ private:
+  uint64_t hi_, lo_;
+  size_t size_;
+};
+
 // The incident id: stableUuid over rule id, tenant, the group values (compact JSON, keys sorted)
 // and the first event's id, so a re-emitted incident keeps its id downstream.
 std::string incidentId(std::string_view rule_id, std::string_view tenant, const nlohmann::json& group,

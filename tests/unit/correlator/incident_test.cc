@@ -83,6 +83,11 @@ TEST(IncidentTest, IdIsDeterministicAndDependsOnEveryPart) {
   EXPECT_NE(incidentId("ab", "c", g, "e"), incidentId("a", "bc", g, "e"));
   EXPECT_EQ(stableUuid("a"), stableUuid("a"));
   EXPECT_NE(stableUuid("a"), stableUuid("b"));
+  // The prefix form hashes the prefix once and gives the same ids as the whole key.
+  const StableUuids ids(std::string("replay\0auth.log\0", 16));
+  EXPECT_EQ(ids("42"), stableUuid(std::string("replay\0auth.log\0" "42", 18)));
+  EXPECT_EQ(StableUuids("")("abc"), stableUuid("abc"));
+  EXPECT_NE(ids("42"), ids("43"));
 }
 
 // Ids are stored downstream and compared across versions: the hash must never change silently.
