@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -57,6 +58,10 @@ struct Decoder {
 // The text of `name` in `event`: @app, @host, @message name the event's members, anything else a
 // string field. nullptr when absent or not a string.
 const std::string* eventText(const Event& event, const std::string& name);
+
+// True when `regex` can only match at the start of the text: it begins with ^ or \A and has no
+// alternative outside parentheses ("^a|b" matches "xb"). False when unsure; that only costs speed.
+bool anchoredAtStart(std::string_view regex);
 
 // A re2 group name as a field name: `_` is a dot, `__` an underscore (re2 names cannot hold '.').
 // `source_ip` → `source.ip`, `user__agent_original` → `user_agent.original`.

@@ -46,7 +46,13 @@ DecoderSet::DecoderSet(std::vector<Decoder> decoders) : decoders_(std::move(deco
   for (const auto& d : decoders_) {
     std::unique_ptr<RE2::Set> set;
     if (d.patterns.size() > 1) {
-      set = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
+      // Anchored patterns in an unanchored set still scan the whole text (the set puts .* before
+      // them); anchored, the scan ends where the last pattern fails, a few bytes in for most
+      // events. pam's patterns meet every syslog line.
+      const bool anchored = std::all_of(d.patterns.begin(), d.patterns.end(), [](const DecoderPattern& p) {
+        return anchoredAtStart(p.regex->pattern());
+      });
+      set = std::make_unique<RE2::Set>(options, anchored ? RE2::ANCHOR_START : RE2::UNANCHORED);
       bool ok = true;
       for (const auto& p : d.patterns) ok = ok && set->Add(p.regex->pattern(), nullptr) >= 0;
       // Without a set (it could not be built) the patterns are tried one by one, as before.

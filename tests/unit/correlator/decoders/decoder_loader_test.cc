@@ -189,5 +189,41 @@ TEST(DecoderSetTest, FirstMatchingPatternWinsAndFieldSelectsTheText) {
   EXPECT_FALSE(l.set.decode(none));
 }
 
+TEST(DecoderSetTest, AnchoredPatternSetsMatchAsTheirRegexesDo) {
+  EXPECT_TRUE(anchoredAtStart("^Failed (?P<m>\\S+) for"));
+  EXPECT_TRUE(anchoredAtStart("\\Aa(b|c)"));
+  EXPECT_TRUE(anchoredAtStart("^[|(]x[[:alpha:]|]"));  // | and ( inside classes are members
+  EXPECT_TRUE(anchoredAtStart("^[]|]"));
+  EXPECT_TRUE(anchoredAtStart("^a\\|b"));
+  EXPECT_FALSE(anchoredAtStart("^a|b"));                // a top-level alternative is not anchored
+  EXPECT_FALSE(anchoredAtStart("(?:^a)|b"));
+  EXPECT_FALSE(anchoredAtStart("a^"));
+  EXPECT_FALSE(anchoredAtStart("^*a"));
+  EXPECT_FALSE(anchoredAtStart("(?i)^a"));              // unsure: treated as unanchored
+  // Two decoders, one whose patterns are all anchored and one with a top-level alternative: both
+  // find their pattern wherever their regexes would.
+  auto l = load(
+      "decoders:\n"
+      "  - name: anchored\n"
+      "    patterns:\n"
+      "      - regex: '^alpha (?P<a>\\S+)'\n"
+      "      - regex: '^beta (?P<b>\\S+)'\n"
+      "  - name: loose\n"
+      "    patterns:\n"
+      "      - regex: '^gamma (?P<c>\\S+)|delta (?P<d>\\S+)'\n"
+      "      - regex: '^epsilon'\n");
+  ASSERT_TRUE(l.ok()) << l.errorText();
+  Event beta = event("x", "beta one");
+  ASSERT_TRUE(l.set.decode(beta));
+  EXPECT_EQ(beta.fields["b"], "one");
+  EXPECT_EQ(beta.decoder, "anchored");
+  Event inside = event("x", "not beta one");
+  EXPECT_FALSE(l.set.decode(inside));
+  Event delta = event("x", "the delta two");
+  ASSERT_TRUE(l.set.decode(delta));
+  EXPECT_EQ(delta.fields["d"], "two");
+  EXPECT_EQ(delta.decoder, "loose");
+}
+
 }  // namespace
 }  // namespace hinomi::correlator
