@@ -7,7 +7,7 @@ set -euo pipefail
 runtime_build=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   librdkafka-dev librocksdb-dev libre2-dev libspdlog-dev libfmt-dev
-  prometheus-cpp-dev libyaml-cpp-dev nlohmann-json3-dev libexpected-dev
+  prometheus-cpp-dev libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libexpected-dev
   libssl-dev libcpp-httplib-dev libcli11-dev libcurl4-openssl-dev zlib1g-dev liblz4-dev
   libgoogle-perftools-dev
 )
