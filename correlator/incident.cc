@@ -1,5 +1,6 @@
 #include "correlator/incident.h"
 
+#include <array>
 #include <cstdio>
 
 #include "common/json_writer.h"
@@ -35,14 +36,23 @@ uint64_t fnv1a(std::string_view s, uint64_t h) {
 std::string uuidText(uint64_t hi, uint64_t lo) {
   hi = (hi & ~0xf000ULL) | 0x8000ULL;                      // version 8 (custom)
   lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 9562 variant
-  // 8-4-4-4-12 hex digits of hi then lo; by hand because snprintf was 5% of a replay.
-  static constexpr char kHex[] = "0123456789abcdef";
+  // 8-4-4-4-12 hex digits of hi then lo, a byte (two digits) at a time from a table: snprintf
+  // was 5% of a replay, a digit at a time still 2%.
+  static constexpr auto kPairs = [] {
+    std::array<char, 512> t{};
+    constexpr char kHex[] = "0123456789abcdef";
+    for (int b = 0; b < 256; ++b) {
+      t[size_t(2 * b)] = kHex[b >> 4];
+      t[size_t(2 * b + 1)] = kHex[b & 15];
+    }
+    return t;
+  }();
+  static constexpr uint8_t kAt[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
   std::string out(36, '-');
-  size_t pos = 0;
-  for (int nibble = 0; nibble < 32; ++nibble) {
-    if (pos == 8 || pos == 13 || pos == 18 || pos == 23) ++pos;
-    uint64_t word = nibble < 16 ? hi : lo;
-    out[pos++] = kHex[(word >> (60 - 4 * (nibble % 16))) & 0xf];
+  for (int i = 0; i < 16; ++i) {
+    const unsigned byte = unsigned((i < 8 ? hi : lo) >> (56 - 8 * (i % 8))) & 0xff;
+    out[kAt[i]] = kPairs[2 * byte];
+    out[kAt[i] + 1] = kPairs[2 * byte + 1];
   }
   return out;
 }

@@ -24,10 +24,16 @@ constexpr std::array kMappings = {
     Mapping{"proto", "network.iana_number", true}, Mapping{"level", "log.level", false},
 };
 
-bool keyChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '.' || c == '-';
-}
+// Key bytes: [A-Za-z0-9_.-], as a table (a FortiGate line has ~45 keys).
+constexpr std::array<bool, 256> kKeyChar = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[size_t(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                   c == '.' || c == '-';
+  return t;
+}();
+
+bool keyChar(char c) { return kKeyChar[static_cast<unsigned char>(c)]; }
 
 // "+0900" / "+09:00" / "-0500" → seconds east of UTC.
 bool zoneOffset(std::string_view z, int64_t& secs) {
@@ -45,8 +51,7 @@ bool zoneOffset(std::string_view z, int64_t& secs) {
 
 size_t parseKvPairs(std::string_view s, const ParseContext& ctx, Event& out) {
   size_t pos = 0, pairs = 0;
-  thread_local std::string value, name;  // kept: no allocation per line
-  value.clear();
+  thread_local std::string unescaped, name;  // kept: no allocation per line
   while (pos < s.size()) {
     while (pos < s.size() && s[pos] == ' ') ++pos;
     size_t kstart = pos;
@@ -58,24 +63,31 @@ size_t parseKvPairs(std::string_view s, const ParseContext& ctx, Event& out) {
     }
     std::string_view key = s.substr(kstart, pos - kstart);
     ++pos;
-    value.clear();
+    std::string_view value;  // into the line, or into `unescaped` for a quoted value with escapes
     if (pos < s.size() && s[pos] == '"') {
-      // Copied a run at a time up to the next quote or backslash (not a char at a time).
-      ++pos;
+      // A run at a time up to the next quote or backslash (not a char at a time); copied only
+      // once a backslash shows up.
+      const size_t vstart = ++pos;
+      bool copied = false;
       for (;;) {
         size_t stop = s.find_first_of("\"\\", pos);
         if (stop == std::string_view::npos) stop = s.size();
-        value.append(s.substr(pos, stop - pos));
+        if (copied) unescaped.append(s.substr(pos, stop - pos));
         pos = stop;
         if (pos >= s.size() || s[pos] == '"') break;
+        if (!copied) {
+          unescaped.assign(s.substr(vstart, pos - vstart));
+          copied = true;
+        }
         if (pos + 1 < s.size() && (s[pos + 1] == '"' || s[pos + 1] == '\\')) ++pos;
-        value.push_back(s[pos++]);
+        unescaped.push_back(s[pos++]);
       }
+      value = copied ? std::string_view(unescaped) : s.substr(vstart, pos - vstart);
       if (pos < s.size()) ++pos;  // closing quote (an unclosed one runs to the end)
     } else {
       size_t vstart = pos;
       pos = std::min(s.find(' ', pos), s.size());  // memchr, not a byte at a time
-      value.assign(s.substr(vstart, pos - vstart));
+      value = s.substr(vstart, pos - vstart);
     }
     ++pairs;
     for (const auto& m : kMappings)
@@ -87,13 +99,13 @@ size_t parseKvPairs(std::string_view s, const ParseContext& ctx, Event& out) {
     name = "kv.";
     name.append(key);
     out.fields[name].assignString(value);  // into the slot's kept buffer: no allocation once warm
-    value.clear();
   }
   // FortiGate: date=YYYY-MM-DD time=hh:mm:ss tz="+0900" (local time of the device).
   const FieldValue* date = out.fields.find("kv.date");
   const FieldValue* time = out.fields.find("kv.time");
   if (date != nullptr && time != nullptr) {
-    std::string iso = date->str() + "T" + time->str();
+    thread_local std::string iso;
+    iso.assign(date->str()).append("T").append(time->str());
     parse::CivilTime t;
     if (parse::parseIsoLocal(iso, t) == iso.size()) {
       int64_t offset = ctx.local_utc_offset_secs;
@@ -107,7 +119,8 @@ size_t parseKvPairs(std::string_view s, const ParseContext& ctx, Event& out) {
 void KvParser::parse(std::string_view bytes, const ParseContext& ctx, Event& out) const {
   parseEnvelope(bytes, ctx, out);
   if (out.malformed()) return;
-  std::string body = std::move(out.message);
+  thread_local std::string body;  // a copy: out.message keeps its buffer for the line after
+  body.assign(out.message);
   out.message.clear();
   std::string_view s = parse::trimLineEnd(body);
   if (parseKvPairs(s, ctx, out) == 0) {

@@ -133,6 +133,16 @@ TEST(KvParserTest, FortiGateFieldsAndTime) {
   EXPECT_EQ(parseWith("kv", "<13>no pairs here").parse_status, "malformed:no key=value pairs");
 }
 
+TEST(KvParserTest, QuotedValuesUnescapeOnlyQuoteAndBackslash) {
+  Event e = parseWith("kv", "<13>devname=\"fw 1\" msg=\"a \\\"b\\\" c\" path=\"C:\\\\d\\x\" open=\"no end");
+  EXPECT_FALSE(e.malformed()) << e.parse_status;
+  EXPECT_EQ(e.host, "fw 1");
+  EXPECT_EQ(e.fields["kv.msg"], "a \"b\" c");
+  EXPECT_EQ(e.fields["kv.path"], "C:\\d\\x");  // \\ is one backslash; \x stays as written
+  EXPECT_EQ(e.fields["kv.open"], "no end");     // an unclosed quote runs to the end
+  EXPECT_EQ(e.message, "a \"b\" c");
+}
+
 TEST(JsonParserTest, FlattensAndMapsWellKnownKeys) {
   Event e = parseWith("json",
                       R"({"@timestamp":"2025-04-01T00:15:10.123Z","host":{"name":"dc01"},"message":"m",)"
