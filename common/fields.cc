@@ -131,7 +131,8 @@ Fields& Fields::operator=(const Fields& other) {
     slots_[i].name = other.slots_[i].name;
     slots_[i].value = other.slots_[i].value;
   }
-  hashes_ = other.hashes_;
+  hashes_.resize(slots_.size());
+  std::copy(other.hashes_.begin(), other.hashes_.begin() + other.size_, hashes_.begin());
   index_ = other.index_;
   size_ = other.size_;
   return *this;
@@ -180,7 +181,6 @@ void Fields::rebuildIndex(size_t buckets) {
 
 void Fields::clear() {
   size_ = 0;
-  hashes_.clear();
   std::fill(index_.begin(), index_.end(), 0u);
 }
 
@@ -198,11 +198,13 @@ FieldValue& Fields::operator[](std::string_view name) {
   uint32_t h = hashName(name);
   int64_t i = indexOf(name, h);
   if (i >= 0) return slots_[size_t(i)].value;
-  if (size_ == slots_.size()) slots_.emplace_back();
+  if (size_ == slots_.size()) {
+    slots_.emplace_back();
+    hashes_.push_back(0);
+  }
   Field& f = slots_[size_];
-  f.name.assign(name.data(), name.size());  // a spare slot's buffer is reused
-  f.value = FieldValue();
-  hashes_.resize(size_ + 1);
+  f.name.assign(name.data(), name.size());  // a spare slot's buffers are reused
+  f.value.reset();
   hashes_[size_] = h;
   ++size_;
   if (size_ * 2 > index_.size()) rebuildIndex(std::max<size_t>(32, index_.size() * 2));
@@ -234,7 +236,6 @@ bool Fields::erase(std::string_view name) {
     std::swap(slots_[size_t(i)], slots_[last]);
     hashes_[size_t(i)] = hashes_[last];
   }
-  hashes_.pop_back();
   --size_;
   rebuildIndex(index_.size());  // a slot moved; erasing is rare next to lookups
   return true;

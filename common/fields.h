@@ -52,6 +52,13 @@ class FieldValue {
   int64_t integer() const { return int_; }  // kInt (kUnsigned: the same bits)
   double number() const;                     // any number kind as a double
 
+  // Back to null, keeping the string buffer for the next value.
+  void reset() {
+    kind_ = Kind::kNull;
+    int_ = 0;
+    double_ = 0;
+    text_.clear();
+  }
   // Sets a string value reusing this value's buffer (no allocation once it is large enough).
   void assignString(std::string_view s) {
     kind_ = Kind::kString;
@@ -87,7 +94,10 @@ class Fields {
   Fields() = default;
   // Copies hold the live fields only (not the spare slots).
   Fields(const Fields& other)
-      : slots_(other.begin(), other.end()), hashes_(other.hashes_), index_(other.index_), size_(other.size_) {}
+      : slots_(other.begin(), other.end()),
+        hashes_(other.hashes_.begin(), other.hashes_.begin() + other.size_),
+        index_(other.index_),
+        size_(other.size_) {}
   Fields& operator=(const Fields& other);
   Fields(Fields&&) noexcept = default;
   Fields& operator=(Fields&&) noexcept = default;
@@ -138,7 +148,7 @@ class Fields {
   void rebuildIndex(size_t buckets);
 
   std::vector<Field> slots_;     // [0, size_) live; the rest kept for their buffers
-  std::vector<uint32_t> hashes_;  // hashName of each live slot
+  std::vector<uint32_t> hashes_;  // parallel to slots_: hashName of each live slot
   std::vector<uint32_t> index_;   // open addressing, linear probing: slot + 1, 0 = empty; a power
                                   // of two at least twice the live fields
   size_t size_ = 0;
