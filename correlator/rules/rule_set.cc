@@ -26,17 +26,6 @@ bool equalsFolded(const std::string& a, const std::string& b) {
 }
 
 
-bool isAscii(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-}
-
-std::string asciiLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
-  return out;
-}
-
 // `text` lowercased (ASCII) into `out`; false, leaving `out` unspecified, if it is not all ASCII.
 bool asciiLowerInto(std::string_view text, std::string& out) {
   out.resize(text.size());
@@ -235,7 +224,7 @@ Result<RuleSet> RuleSet::build(std::vector<Rule> rules) {
         cp.in_set = true;
         auto [it, fresh] = scan_of.emplace(p.field, im.scans.size());
         if (fresh) {
-          im.scans.push_back(Impl::FieldScan{cp.field, {}, {}, {}, {}, {}, {}});
+          im.scans.emplace_back().field = cp.field;
           pattern_ids.emplace_back();
         }
         auto& scan = im.scans[it->second];
@@ -243,13 +232,13 @@ Result<RuleSet> RuleSet::build(std::vector<Rule> rules) {
         if (added) {
           const int id = known->second;
           ++im.patterns;
-          std::string error;
+          std::string error, folded;
           bool ok = true;
           if (p.exact && p.cased) {
             scan.cased[*p.exact].push_back(id);
             ++im.exact_patterns;
-          } else if (p.exact && isAscii(*p.exact)) {
-            scan.folded[asciiLower(*p.exact)].push_back(id);
+          } else if (p.exact && asciiLowerInto(*p.exact, folded)) {
+            scan.folded[folded].push_back(id);
             ok = addTo(scan.folded_fallback, scan.fallback_ids, p.pattern, id, error);
             ++im.exact_patterns;
           } else {
