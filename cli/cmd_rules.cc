@@ -43,7 +43,8 @@ void addRulesCommand(CLI::App& app, int& exit_code) {
     if (loaded.set) {
       auto st = loaded.set->stats();
       std::cout << loaded.pipelines << " pipelines; " << st.set_patterns << " patterns ("
-                << st.exact_patterns << " exact values) in " << st.scanned_fields << " field sets; " << st.always_evaluated
+                << st.exact_patterns << " exact values) in " << st.scanned_fields << " field sets ("
+                << st.routed_fields << " read only inside routes); " << st.always_evaluated
                 << " rules evaluated for every event; " << correlations << " correlations; "
                 << loaded.warnings.size() << " warnings\n";
     }

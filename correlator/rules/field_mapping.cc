@@ -84,12 +84,15 @@ PipelineReadResult readPipelineText(const std::string& text, const std::string& 
           }
         } else if (key == "route" && v.IsMap()) {
           for (const auto& r : v) {
-            std::vector<std::string> values;
-            if (r.second.IsScalar()) values.push_back(r.second.Scalar());
-            else if (r.second.IsSequence())
-              for (const auto& e : r.second)
-                if (e.IsScalar()) values.push_back(e.Scalar());
-            if (!r.first.IsScalar() || values.empty()) fail(r.first, "a route is 'field: value' or 'field: [values]'");
+            std::vector<Value> values;
+            auto add = [&values](const YAML::Node& e) {
+              if (e.IsNull()) values.push_back(Value{true, {}});
+              else if (e.IsScalar()) values.push_back(Value{false, e.Scalar()});
+            };
+            if (r.second.IsSequence())
+              for (const auto& e : r.second) add(e);
+            else add(r.second);
+            if (!r.first.IsScalar() || values.empty()) fail(r.first, "a route is 'field: value' or 'field: [values]' (null: the field is absent)");
             else p.route.emplace_back(r.first.Scalar(), std::move(values));
           }
         } else if (key == "name" || key == "logsource" || key == "fields" || key == "route") {
@@ -152,9 +155,7 @@ Result<std::vector<std::string>> applyPipelines(const std::vector<Pipeline>& pip
     gate.name = "_route:" + routed->name;
     Conjunction conj;
     for (const auto& [field, values] : routed->route) {
-      std::vector<Value> vs;
-      for (const auto& v : values) vs.push_back(Value{false, v});
-      auto item = buildItem(field, {}, vs, rule);
+      auto item = buildItem(field, {}, values, rule);
       if (!item) return tl::unexpected(Error{ErrorCode::kConfig, "pipeline '" + routed->name + "' route: " + item.error().message, routed->location});
       for (int i : item->predicates) rule.predicates[i].gate = true;
       conj.push_back(std::move(*item));

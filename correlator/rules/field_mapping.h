@@ -18,6 +18,7 @@
 
 #include "common/result.h"
 #include "correlator/rules/rule.h"
+#include "correlator/rules/value_modifiers.h"
 
 namespace hinomi::rules {
 
@@ -25,7 +26,8 @@ struct Pipeline {
   std::string name;
   LogSource logsource;  // empty members match any rule
   std::vector<std::pair<std::string, std::string>> fields;
-  std::vector<std::pair<std::string, std::vector<std::string>>> route;  // field → any of values
+  // field → any of values; a null value: the field is absent or empty (`observer.vendor: null`)
+  std::vector<std::pair<std::string, std::vector<Value>>> route;
   Location location;
 };
 

@@ -98,6 +98,7 @@ struct MatchScratch {
   std::vector<int> candidates;
   std::string text;
   std::string folded;
+  std::vector<uint8_t> active;  // route group → the event passes its route
 };
 
 MatchScratch& scratch(size_t patterns, size_t rules) {
@@ -176,13 +177,40 @@ struct RuleSet::Impl {
     // with a non-ASCII byte meets the case-insensitive exact patterns here, as RE2 would.
     std::unique_ptr<RE2::Set> folded_fallback;
     std::vector<int> fallback_ids;
+    // The route groups whose rules test this field (0: rules without a route). A field only rules
+    // of routes the event fails test is not read at all: a FortiGate line's message is not
+    // scanned for the sshd keywords.
+    std::vector<int> groups;
+    bool holds_gates = false;  // a route tests this field: read before the routes are decided
   };
   std::vector<FieldScan> scans;
+  // Route groups 1..n: rules routed by the same pipeline route share one; each is decided once per
+  // event on a representative rule's route selection (`route_rule`, `route_selection`).
+  std::vector<int> route_rule{-1}, route_selection{-1};
   std::vector<std::vector<int>> triggers;   // global pattern id → rules it is a trigger of
   std::vector<int> always;                  // rules evaluated for every event
   size_t patterns = 0;
   size_t exact_patterns = 0;
 };
+
+namespace {
+// The key of a rule's route (its gate predicates, as the set sees them), empty when unrouted, and
+// the selection that holds it.
+std::pair<std::string, int> routeOf(const Rule& rule) {
+  std::string key;
+  int selection = -1;
+  for (size_t s = 0; s < rule.selections.size(); ++s)
+    for (const auto& conj : rule.selections[s].alternatives)
+      for (const auto& item : conj)
+        for (int p : item.predicates) {
+          const Predicate& pred = rule.predicates[size_t(p)];
+          if (!pred.gate) continue;
+          selection = int(s);
+          key += pred.field + '\0' + std::to_string(int(pred.kind)) + '\0' + pred.pattern + '\0';
+        }
+  return {key, selection};
+}
+}  // namespace
 
 RuleSet::RuleSet() : impl_(std::make_unique<Impl>()) {}
 RuleSet::~RuleSet() = default;
@@ -192,7 +220,10 @@ RuleSet& RuleSet::operator=(RuleSet&&) noexcept = default;
 const std::vector<Rule>& RuleSet::rules() const { return impl_->rules; }
 
 RuleSet::Stats RuleSet::stats() const {
-  return Stats{impl_->scans.size(), impl_->patterns, impl_->always.size(), impl_->exact_patterns};
+  size_t routed = 0;
+  for (const auto& scan : impl_->scans)
+    if (!scan.holds_gates && std::find(scan.groups.begin(), scan.groups.end(), 0) == scan.groups.end()) ++routed;
+  return Stats{impl_->scans.size(), impl_->patterns, impl_->always.size(), impl_->exact_patterns, routed};
 }
 
 Result<RuleSet> RuleSet::build(std::vector<Rule> rules) {
@@ -211,9 +242,19 @@ Result<RuleSet> RuleSet::build(std::vector<Rule> rules) {
     ids.push_back(id);
     return true;
   };
+  std::map<std::string, int> group_of;  // route key → group
   for (size_t r = 0; r < im.rules.size(); ++r) {
     const Rule& rule = im.rules[r];
     im.base.push_back(static_cast<int>(im.preds.size()));
+    int group = 0;
+    if (auto [key, selection] = routeOf(rule); selection >= 0) {
+      auto [it, fresh] = group_of.emplace(key, int(im.route_rule.size()));
+      if (fresh) {
+        im.route_rule.push_back(int(r));
+        im.route_selection.push_back(selection);
+      }
+      group = it->second;
+    }
     for (const auto& p : rule.predicates) {
       CompiledPredicate cp;
       cp.rule = static_cast<int>(r);
@@ -228,6 +269,9 @@ Result<RuleSet> RuleSet::build(std::vector<Rule> rules) {
           pattern_ids.emplace_back();
         }
         auto& scan = im.scans[it->second];
+        if (p.gate) scan.holds_gates = true;
+        else if (std::find(scan.groups.begin(), scan.groups.end(), group) == scan.groups.end())
+          scan.groups.push_back(group);
         auto [known, added] = pattern_ids[it->second].emplace(p.pattern, static_cast<int>(im.patterns));
         if (added) {
           const int id = known->second;
@@ -311,27 +355,42 @@ std::vector<const Rule*> RuleSet::match(const Event& event) const {
     if (found != index.end())
       for (int g : found->second) fire(g);
   };
-  for (const auto& scan : im.scans) {
+  auto scanField = [&](const Impl::FieldScan& scan) {
     std::string_view text;
-    if (!fieldView(event, scan.field, s.text, text)) continue;
+    if (!fieldView(event, scan.field, s.text, text)) return;
     if (scan.set) scanSet(*scan.set, scan.set_ids, text);
     if (!scan.cased.empty()) lookUp(scan.cased, text);
-    if (scan.folded.empty()) continue;
+    if (scan.folded.empty()) return;
     if (asciiLowerInto(text, s.folded)) lookUp(scan.folded, s.folded);
     else scanSet(*scan.folded_fallback, scan.fallback_ids, text);
+  };
+  // A predicate's truth once the fields are scanned: a set pattern by its bit, the others directly.
+  auto truth = [&](int r, int p) {
+    const auto& cp = im.preds[size_t(im.base[size_t(r)] + p)];
+    if (cp.in_set) return (s.fired[size_t(cp.pattern) >> 6] >> (cp.pattern & 63) & 1) != 0;
+    return evalDirect(im.rules[size_t(r)].predicates[size_t(p)], cp, event);
+  };
+  // The fields routes test first, then the routes, then only the fields that a rule of a passing
+  // route (or an unrouted rule) tests.
+  for (const auto& scan : im.scans)
+    if (scan.holds_gates) scanField(scan);
+  s.active.assign(im.route_rule.size(), 1);
+  for (size_t g = 1; g < im.route_rule.size(); ++g) {
+    const int r = im.route_rule[g];
+    auto value = [&](int p) { return truth(r, p); };
+    const Rule& rule = im.rules[size_t(r)];
+    s.active[g] = evalSelection(rule, rule.selections[size_t(im.route_selection[g])], value);
   }
+  for (const auto& scan : im.scans)
+    if (!scan.holds_gates && std::any_of(scan.groups.begin(), scan.groups.end(), [&](int g) { return s.active[size_t(g)] != 0; }))
+      scanField(scan);
   for (int r : im.always) candidate(r);
   std::sort(s.candidates.begin(), s.candidates.end());  // results in load order
 
   std::vector<const Rule*> out;
   for (int r : s.candidates) {
     const Rule& rule = im.rules[r];
-    int base = im.base[r];
-    auto value = [&](int p) {
-      const auto& cp = im.preds[base + p];
-      if (cp.in_set) return (s.fired[size_t(cp.pattern) >> 6] >> (cp.pattern & 63) & 1) != 0;
-      return evalDirect(rule.predicates[p], cp, event);
-    };
+    auto value = [&](int p) { return truth(r, p); };
     if (evalCondition(rule, rule.condition, value)) out.push_back(&rule);
   }
   for (int g : s.fired_list) s.fired[size_t(g) >> 6] = 0;

@@ -6,7 +6,8 @@
 // candidates; only they are evaluated fully (their condition, plus their cidr / numeric / exists /
 // null / fieldref predicates). A rule that could match with none of its set predicates firing
 // (its condition holds on negations or non-set predicates alone, e.g. `not filter`) is evaluated
-// for every event. match() is const and thread-safe, and allocates only its result.
+// for every event. Fields that only routed rules test are read only when the event passes one of
+// their routes. match() is const and thread-safe, and allocates only its result.
 
 #include <memory>
 #include <string>
@@ -42,6 +43,7 @@ class RuleSet {
     size_t set_patterns = 0;        // distinct patterns over all sets
     size_t always_evaluated = 0;    // rules evaluated for every event
     size_t exact_patterns = 0;      // of set_patterns: plain values looked up, not scanned
+    size_t routed_fields = 0;       // of scanned_fields: read only when a route lets the event in
   };
   Stats stats() const;
 

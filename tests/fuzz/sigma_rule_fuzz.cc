@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Pipeline p;
   p.name = "fuzz";
   p.fields = {{"User", "user.name"}};
-  p.route = {{"app", {"sshd"}}};
+  p.route = {{"app", {Value{false, "sshd"}}}};
   for (auto& r : read.rules) (void)applyPipelines({p}, r);
   auto set = RuleSet::build(std::move(read.rules));
   if (!set) return 0;

@@ -114,7 +114,7 @@ TEST(RuleSetTest, PipelineMapsFieldsAndRoutesByLogsource) {
   p.logsource.product = "linux";
   p.logsource.service = "sshd";
   p.fields = {{"User", "user.name"}, {"SourceIp", "source.ip"}};
-  p.route = {{"app", {"sshd"}}};
+  p.route = {{"app", {Value{false, "sshd"}}}};
   auto set = compileText(R"(title: t
 id: ssh-root
 logsource: {product: linux, service: sshd}
@@ -135,6 +135,58 @@ detection:
   e.app = "nginx";  // routed: sshd rules do not see other programs' events
   EXPECT_EQ(set.matchIds(e), std::vector<std::string>{"other"});
   EXPECT_EQ(set.stats().always_evaluated, 0u);  // the route gate alone does not make a candidate
+}
+
+// Routes decide which events a routed rule sees, and a field only routed rules test is not read
+// for an event outside all their routes; a null route value means the field is absent.
+TEST(RuleSetTest, NullRoutesAndFieldsReadOnlyInsideTheirRoutes) {
+  auto read = readPipelineText(R"(name: linux-sshd
+logsource: {product: linux, service: sshd}
+route: {app: [sshd, sshd-session]}
+---
+name: linux
+logsource: {product: linux}
+route: {observer.vendor: null}
+)", "p.yaml");
+  ASSERT_TRUE(read.errors.empty()) << read.errors[0].toString();
+  auto set = compileText(R"(title: t
+id: ssh-failed
+logsource: {product: linux, service: sshd}
+detection:
+  keywords: ['Failed password*']
+  condition: keywords
+---
+title: t
+id: slow
+logsource: {product: linux, service: cron}
+detection:
+  keywords: ['*took * ms*']
+  condition: keywords
+---
+title: t
+id: anywhere
+logsource: {product: windows}
+detection:
+  sel: {user.name: root}
+  condition: sel
+)", read.pipelines);
+  EXPECT_EQ(set.stats().routed_fields, 1u);  // message: only routed rules search it
+  auto check = [&](const std::string& app, const std::string& vendor, const std::vector<std::string>& want) {
+    Event e = event({{"user.name", "root"}}, "Failed password for root; took 5 ms");
+    e.app = app;
+    if (!vendor.empty()) e.fields["observer.vendor"] = vendor;
+    EXPECT_EQ(set.matchIds(e), want) << app << " " << vendor;
+    EXPECT_EQ(set.matchNaive(e), want) << app << " " << vendor;
+  };
+  check("sshd", "", {"ssh-failed", "slow", "anywhere"});
+  check("sshd-session", "Fortinet", {"ssh-failed", "anywhere"});  // its own route says nothing of vendors
+  check("cron", "", {"slow", "anywhere"});
+  check("", "Fortinet", {"anywhere"});  // an appliance's line: no Linux rule reads it
+
+  auto bad = readPipelineText("name: p\nlogsource: {product: x}\nroute: {app: {a: b}}\n", "bad.yaml");
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_NE(bad.errors[0].toString().find("bad.yaml:3"), std::string::npos) << bad.errors[0].toString();
+  EXPECT_NE(bad.errors[0].message.find("null: the field is absent"), std::string::npos);
 }
 
 TEST(RuleSetTest, LoaderReadsPipelinesFoldersAndRefusesDuplicates) {
@@ -262,8 +314,25 @@ std::string randomItem(std::mt19937& rng) {
   }
 }
 
+// Logsources the pipelines below route (by app list, by an absent vendor, by two fields) or not.
+const char* kLogsources[] = {"", "logsource: {product: linux, service: sshd}\n", "logsource: {product: linux}\n",
+                             "logsource: {product: fw}\n", "logsource: {product: windows}\n"};
+const char* kPipelines = R"(name: sshd
+logsource: {product: linux, service: sshd}
+route: {app: [sshd, su]}
+---
+name: linux
+logsource: {product: linux}
+route: {observer.vendor: null}
+---
+name: fw
+logsource: {product: fw}
+route: {observer.vendor: [Fortinet, ~], host: [host-1, HOST-2]}
+)";
+
 std::string randomRule(std::mt19937& rng, int id) {
-  std::string out = "title: gen\nid: gen-" + std::to_string(id) + "\ndetection:\n";
+  const size_t logsource = rng() % (sizeof(kLogsources) / sizeof(kLogsources[0]));
+  std::string out = "title: gen\nid: gen-" + std::to_string(id) + "\n" + kLogsources[logsource] + "detection:\n";
   for (int s = 1; s <= 3; ++s) {
     out += "  sel" + std::to_string(s) + ":\n";
     if (rng() % 4 == 0) {
@@ -282,7 +351,12 @@ std::string randomRule(std::mt19937& rng, int id) {
   const char* conditions[] = {"sel1", "sel1 and sel2", "sel1 or sel2 and sel3", "1 of sel*",
                               "all of them", "sel1 and not sel2", "not sel3",
                               "(sel1 or sel2) and not sel3", "1 of them and not (sel2 and sel3)"};
-  out += "  condition: " + std::string(conditions[rng() % (sizeof(conditions) / sizeof(conditions[0]))]) + "\n";
+  std::string condition = conditions[rng() % (sizeof(conditions) / sizeof(conditions[0]))];
+  if (logsource == 3) {  // a field only fw rules test: read only for events their route lets in
+    out += "  fwsel:\n    fw.action|startswith: " + std::string(rng() % 2 ? "de" : "al") + "\n";
+    condition = "(" + condition + ") or fwsel";
+  }
+  out += "  condition: " + condition + "\n";
   return out;
 }
 
@@ -296,6 +370,10 @@ Event randomEvent(std::mt19937& rng) {
   for (int i = 0, n = rng() % 4; i < n; ++i) msg += PICK(kWords) + std::string(" ");
   Event e = event(std::move(f), msg);
   e.host = "HOST-" + std::to_string(rng() % 5);
+  const char* apps[] = {"sshd", "su", "nginx", ""};
+  e.app = PICK(apps);
+  if (rng() % 3 == 0) e.fields["observer.vendor"] = rng() % 2 ? "Fortinet" : "fortinet";
+  if (rng() % 2 == 0) e.fields["fw.action"] = rng() % 2 ? "deny" : "allow";
   return e;
 }
 
@@ -304,9 +382,12 @@ TEST(RuleSetDifferentialTest, SetPathAgreesWithNaiveEvaluation) {
   std::string file;
   const int kRules = 300;
   for (int i = 0; i < kRules; ++i) file += (i ? "---\n" : "") + randomRule(rng, i);
-  auto set = compileText(file);
+  auto pipelines = readPipelineText(kPipelines, "p.yaml");
+  ASSERT_TRUE(pipelines.errors.empty());
+  auto set = compileText(file, pipelines.pipelines);
   ASSERT_EQ(set.size(), static_cast<size_t>(kRules));
   auto st = set.stats();
+  EXPECT_GT(st.routed_fields, 0u);  // some fields are read only inside routes, and are checked here
   EXPECT_GT(st.set_patterns, 30u);  // distinct: shared patterns are added once
   EXPECT_GT(st.exact_patterns, 10u);  // plain values take the lookup path, and are checked here
   EXPECT_LT(st.always_evaluated, static_cast<size_t>(kRules));  // the candidate path is exercised
