@@ -88,7 +88,10 @@ TEST(FieldsTest, MatchesAJsonObjectUnderRandomOperations) {
   std::mt19937 rng(20261205);
   const std::vector<std::string> names = {"a", "b", "source.ip", "source.port", "destination.ip", "kv.srcip",
                                           "kv.a_rather_long_field_name_here", "user.name", "火の見", "x\x01y",
-                                          "event.outcome", "kv.msg", "", "kv.date", "kv.time", "hinomi.decode_errors"};
+                                          "event.outcome", "kv.msg", "", "kv.date", "kv.time", "hinomi.decode_errors",
+                                          // equal in their first 8 bytes (the sort's integer key), a NUL inside
+                                          "kv.a_rather_long", "kv.a_rather_long_field_name_herf", std::string("a\0b", 3),
+                                          std::string("a\0", 2), "destination.port"};
   auto randomValue = [&]() -> nlohmann::json {
     switch (rng() % 7) {
       case 0: return int64_t(rng()) - int64_t(1u << 31);
