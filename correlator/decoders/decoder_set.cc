@@ -1,20 +1,44 @@
 #include "correlator/decoders/decoder_set.h"
 
 #include <algorithm>
+#include <atomic>
 
 namespace hinomi::correlator {
 namespace {
 
 constexpr const char* kDecodeErrors = "hinomi.decode_errors";
 
-// The cheap part of the selection (app, fields present), checked before the text is looked up.
-bool selectsEvent(const Decoder& d, const Event& event) {
-  bool app_listed = !d.apps.empty() && std::find(d.apps.begin(), d.apps.end(), event.app) != d.apps.end();
-  bool app_matched = !app_listed && d.app_regex && RE2::PartialMatch(event.app, *d.app_regex);
-  if ((!d.apps.empty() || d.app_regex) && !app_listed && !app_matched) return false;
+bool selectsApp(const Decoder& d, const std::string& app) {
+  if (d.apps.empty() && !d.app_regex) return true;
+  if (std::find(d.apps.begin(), d.apps.end(), app) != d.apps.end()) return true;
+  return d.app_regex && RE2::PartialMatch(app, *d.app_regex);
+}
+
+bool hasFields(const Decoder& d, const Event& event) {
   for (const auto& f : d.has_fields)
     if (!event.fields.contains(f)) return false;
   return true;
+}
+
+int typeIndex(const Decoder& d, const std::string& field) {
+  for (size_t i = 0; i < d.types.size(); ++i)
+    if (d.types[i].first == field) return int(i);
+  return -1;
+}
+
+std::atomic<uint64_t> next_set_id{1};
+
+// The bytes an anchored match of any of `patterns` can start with; every byte when unsure (a
+// pattern that may match the empty string, or one RE2 gives no range for).
+std::bitset<256> firstBytes(const std::vector<DecoderPattern>& patterns, bool anchored) {
+  std::bitset<256> out;
+  if (!anchored) return out.set();
+  for (const auto& p : patterns) {
+    std::string min, max;
+    if (!p.regex->PossibleMatchRange(&min, &max, 8) || min.empty() || max.empty()) return out.set();
+    for (unsigned b = static_cast<unsigned char>(min[0]); b <= static_cast<unsigned char>(max[0]); ++b) out.set(b);
+  }
+  return out;
 }
 
 bool selectsText(const Decoder& d, const std::string& text) {
@@ -45,13 +69,14 @@ DecoderSet::DecoderSet(std::vector<Decoder> decoders) : decoders_(std::move(deco
   options.set_log_errors(false);
   for (const auto& d : decoders_) {
     std::unique_ptr<RE2::Set> set;
+    const bool anchored = !d.patterns.empty() && std::all_of(d.patterns.begin(), d.patterns.end(), [](const DecoderPattern& p) {
+      return anchoredAtStart(p.regex->pattern());
+    });
+    first_bytes_.push_back(firstBytes(d.patterns, anchored));
     if (d.patterns.size() > 1) {
       // Anchored patterns in an unanchored set still scan the whole text (the set puts .* before
       // them); anchored, the scan ends where the last pattern fails, a few bytes in for most
       // events. pam's patterns meet every syslog line.
-      const bool anchored = std::all_of(d.patterns.begin(), d.patterns.end(), [](const DecoderPattern& p) {
-        return anchoredAtStart(p.regex->pattern());
-      });
       set = std::make_unique<RE2::Set>(options, anchored ? RE2::ANCHOR_START : RE2::UNANCHORED);
       bool ok = true;
       for (const auto& p : d.patterns) ok = ok && set->Add(p.regex->pattern(), nullptr) >= 0;
@@ -59,7 +84,17 @@ DecoderSet::DecoderSet(std::vector<Decoder> decoders) : decoders_(std::move(deco
       if (!ok || !set->Compile()) set.reset();
     }
     pattern_sets_.push_back(std::move(set));
+    Typing& t = typing_.emplace_back();
+    for (const auto& p : d.patterns) {
+      auto& captures = t.captures.emplace_back();
+      for (const auto& c : p.captures) captures.push_back(typeIndex(d, c.field));
+      auto& fields = t.pattern_fields.emplace_back();
+      for (const auto& f : p.fields) fields.push_back(typeIndex(d, f.name));
+    }
+    for (const auto& m : d.mappings) t.mappings.push_back(typeIndex(d, m.to));
+    for (const auto& f : d.fields) t.fields.push_back(typeIndex(d, f.name));
   }
+  id_ = next_set_id.fetch_add(1);
   for (uint32_t i = 0; i < decoders_.size(); ++i)
     if (decoders_[i].apps.empty() || decoders_[i].app_regex) candidates_any_app_.push_back(i);
   for (uint32_t i = 0; i < decoders_.size(); ++i)
@@ -72,11 +107,31 @@ DecoderSet::DecoderSet(std::vector<Decoder> decoders) : decoders_(std::move(deco
     }
 }
 
+const std::vector<uint32_t>& DecoderSet::candidatesFor(const std::string& app) const {
+  struct Memo {
+    uint64_t set = 0;
+    std::unordered_map<std::string, std::vector<uint32_t>> by_app;
+  };
+  thread_local Memo memo;
+  if (memo.set != id_) {
+    memo.by_app.clear();
+    memo.set = id_;
+  }
+  if (auto found = memo.by_app.find(app); found != memo.by_app.end()) return found->second;
+  if (memo.by_app.size() >= 4096) memo.by_app.clear();  // bounded: apps such as %ASA-6-302013 vary
+  auto listed = candidates_by_app_.find(app);
+  const auto& all = listed != candidates_by_app_.end() ? listed->second : candidates_any_app_;
+  std::vector<uint32_t> out;
+  for (uint32_t di : all)
+    if (selectsApp(decoders_[di], app)) out.push_back(di);
+  return memo.by_app.emplace(app, std::move(out)).first->second;
+}
+
 namespace {
 // Working memory of decode(), kept per thread so the steady state allocates no vectors.
 struct DecodeScratch {
   std::vector<re2::StringPiece> groups;
-  std::vector<const std::string*> touched;  // field names this decoder wrote, for its `types`
+  std::vector<uint8_t> typed;  // per entry of the decoder's `types`: it wrote that field
   std::vector<int> set_hits;
   std::vector<std::pair<const std::string*, std::string>> values;  // [0, value_count) in use
   size_t value_count = 0;
@@ -87,13 +142,12 @@ bool DecoderSet::decode(Event& event) const {
   thread_local DecodeScratch scratch;
   std::string applied;
   auto& groups = scratch.groups;
-  auto& touched = scratch.touched;
+  auto& typed = scratch.typed;
   auto& set_hits = scratch.set_hits;
-  auto listed = candidates_by_app_.find(event.app);
-  const auto& candidates = listed != candidates_by_app_.end() ? listed->second : candidates_any_app_;
-  for (uint32_t di : candidates) {
+  for (uint32_t di : candidatesFor(event.app)) {
     const Decoder& d = decoders_[di];
-    if (!selectsEvent(d, event)) continue;
+    const Typing& typing = typing_[di];
+    if (!hasFields(d, event)) continue;
     const std::string* text = eventText(event, d.match_field);
     if (text == nullptr) {
       if (!d.patterns.empty() || !d.prefilter.empty() || d.prefilter_regex) continue;
@@ -103,6 +157,7 @@ bool DecoderSet::decode(Event& event) const {
     if (!selectsText(d, *text)) continue;
     const DecoderPattern* hit = nullptr;
     size_t first = 0;
+    if (!d.patterns.empty() && !text->empty() && !first_bytes_[di].test(static_cast<unsigned char>((*text)[0]))) continue;
     if (const RE2::Set* set = pattern_sets_[di].get()) {
       set_hits.clear();
       if (!set->Match(*text, &set_hits)) continue;
@@ -118,8 +173,12 @@ bool DecoderSet::decode(Event& event) const {
     }
     if (!d.patterns.empty() && hit == nullptr) continue;
 
-    touched.clear();
-    for (const auto& m : d.mappings) {
+    typed.assign(d.types.size(), 0);
+    auto wrote = [&typed](int type) {
+      if (type >= 0) typed[size_t(type)] = 1;
+    };
+    for (size_t mi = 0; mi < d.mappings.size(); ++mi) {
+      const auto& m = d.mappings[mi];
       if (m.from.front() == '@') {
         const std::string* member = eventText(event, m.from);
         if (member == nullptr || member->empty()) continue;
@@ -132,7 +191,7 @@ bool DecoderSet::decode(Event& event) const {
         FieldValue value = *source;  // copied: adding m.to may move the slots
         event.fields[m.to] = std::move(value);
       }
-      touched.push_back(&m.to);
+      wrote(typing.mappings[mi]);
     }
     if (hit != nullptr) {
       // A field's text is copied before writing: this decoder may overwrite or move that field.
@@ -140,12 +199,14 @@ bool DecoderSet::decode(Event& event) const {
       const bool text_is_field = !d.match_field.empty() && d.match_field.front() != '@';
       auto& values = scratch.values;
       scratch.value_count = 0;
-      for (const auto& c : hit->captures) {
+      const size_t hit_index = size_t(hit - d.patterns.data());
+      for (size_t ci = 0; ci < hit->captures.size(); ++ci) {
+        const auto& c = hit->captures[ci];
         const auto& g = groups[c.group];
         if (g.data() == nullptr || g.empty()) continue;
+        wrote(typing.captures[hit_index][ci]);
         if (!text_is_field) {
           event.fields[c.field].assignString(std::string_view(g.data(), g.size()));
-          touched.push_back(&c.field);
           continue;
         }
         if (scratch.value_count == values.size()) values.emplace_back();
@@ -153,26 +214,24 @@ bool DecoderSet::decode(Event& event) const {
         slot.first = &c.field;
         slot.second.assign(g.data(), g.size());
       }
-      for (size_t i = 0; i < scratch.value_count; ++i) {
-        event.fields[*values[i].first].assignString(values[i].second);
-        touched.push_back(values[i].first);
-      }
+      for (size_t i = 0; i < scratch.value_count; ++i) event.fields[*values[i].first].assignString(values[i].second);
+      size_t fi = 0;
       for (const auto& f : hit->fields) {
         event.fields[f.name] = f.value;
-        touched.push_back(&f.name);
+        wrote(typing.pattern_fields[hit_index][fi++]);
       }
     }
+    size_t fi = 0;
     for (const auto& f : d.fields) {
       event.fields[f.name] = f.value;
-      touched.push_back(&f.name);
+      wrote(typing.fields[fi++]);
     }
-    for (const auto& typed : d.types) {
-      const std::string& field = typed.first;
-      const FieldType type = typed.second;
-      if (std::none_of(touched.begin(), touched.end(), [&field](const std::string* t) { return *t == field; })) continue;
+    for (size_t ti = 0; ti < d.types.size(); ++ti) {
+      if (!typed[ti]) continue;
+      const std::string& field = d.types[ti].first;
       FieldValue* value = event.fields.find(field);
       if (value == nullptr) continue;
-      if (!convertInPlace(*value, type)) flagError(event, field);
+      if (!convertInPlace(*value, d.types[ti].second)) flagError(event, field);
     }
     if (!applied.empty()) applied.push_back(',');
     applied += d.name;

@@ -2,6 +2,8 @@
 // The loaded decoders in the order they apply. decode() is const and thread-safe: a set is built
 // once at load and shared read-only by every worker; reload swaps the whole set.
 
+#include <bitset>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -42,6 +44,23 @@ class DecoderSet {
   // meets two or three of them instead of all.
   std::unordered_map<std::string, std::vector<uint32_t>> candidates_by_app_;
   std::vector<uint32_t> candidates_any_app_;
+  // Those whose app test passes for `app`, app_regex included: remembered per thread and app (an
+  // app repeats on nearly every line; the regex would otherwise run for every event).
+  const std::vector<uint32_t>& candidatesFor(const std::string& app) const;
+  uint64_t id_ = 0;  // tells one set's remembered candidates from another's
+  // Per decoder, per entry of its `types`: which type (if any) each field it writes has, so the
+  // types are applied by index instead of by comparing names.
+  struct Typing {
+    std::vector<std::vector<int>> captures;        // [pattern][capture]
+    std::vector<std::vector<int>> pattern_fields;  // [pattern][constant of the pattern]
+    std::vector<int> mappings;
+    std::vector<int> fields;
+  };
+  std::vector<Typing> typing_;
+  // Per decoder whose patterns are all anchored at the start: the first bytes a match can begin
+  // with (RE2::PossibleMatchRange), so a text starting otherwise skips its patterns. pam's five
+  // meet every syslog line and most begin elsewhere ("Failed …", "CMD …").
+  std::vector<std::bitset<256>> first_bytes_;
 };
 
 }  // namespace hinomi::correlator

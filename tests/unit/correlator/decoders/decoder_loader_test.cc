@@ -1,7 +1,10 @@
 // Decoder files: every mistake reported with FILE:LINE:COL, and what a loaded decoder does.
 #include "correlator/decoders/decoder_loader.h"
 
+#include <random>
+
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 
 #include "tests/testing/temp_dir.h"
 
@@ -223,6 +226,39 @@ TEST(DecoderSetTest, AnchoredPatternSetsMatchAsTheirRegexesDo) {
   ASSERT_TRUE(l.set.decode(delta));
   EXPECT_EQ(delta.fields["d"], "two");
   EXPECT_EQ(delta.decoder, "loose");
+}
+
+// A text whose first byte no anchored pattern of a decoder can start with skips that decoder's
+// patterns (RE2::PossibleMatchRange): whatever the text, the result is what the regexes say.
+TEST(DecoderSetTest, FirstByteSkipAgreesWithTheRegexes) {
+  const std::vector<std::string> patterns = {"^(?i)pam (?P<a>\\w+)", "^(?:x: )?yes (?P<b>\\w+)", "^\\s*zed (?P<c>\\w+)",
+                                             "^(?P<d>é+)", "^(?P<e>Q)?"};
+  std::string yaml = "decoders:\n  - name: many\n    patterns:\n";
+  for (size_t i = 0; i < 4; ++i) yaml += "      - regex: '" + patterns[i] + "'\n";
+  yaml += "  - name: one\n    patterns: ['^(?i)pam (?P<a>\\w+)']\n";
+  yaml += "  - name: empty\n    patterns: ['^(?P<e>Q)?']\n";  // matches every text (empty match)
+  auto l = load(yaml);
+  ASSERT_TRUE(l.ok()) << l.errorText();
+  const std::vector<std::string> words = {"pam", "PAM", "x: ", "yes", "zed", " ", "\t", "é", "Q", "one", "x", "y", ""};
+  std::mt19937 rng(6);
+  std::vector<std::unique_ptr<RE2>> compiled;
+  for (const auto& p : patterns) compiled.push_back(std::make_unique<RE2>(p));
+  int many = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string text;
+    for (int w = 0, n = 1 + int(rng() % 4); w < n; ++w) text += words[rng() % words.size()] + (rng() % 2 ? " " : "");
+    std::string expected = "empty";
+    bool one = RE2::PartialMatch(text, *compiled[0]);
+    bool any = false;
+    for (size_t p = 0; p < 4; ++p) any = any || RE2::PartialMatch(text, *compiled[p]);
+    if (one) expected = "one," + expected;
+    if (any) expected = "many," + expected;
+    many += any;
+    Event e = event("x", text);
+    ASSERT_TRUE(l.set.decode(e));
+    ASSERT_EQ(e.decoder, expected) << "'" << text << "'";
+  }
+  EXPECT_GT(many, 300);  // not a vacuous agreement
 }
 
 }  // namespace
