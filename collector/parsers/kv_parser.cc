@@ -52,7 +52,7 @@ bool zoneOffset(std::string_view z, int64_t& secs) {
 
 size_t parseKvPairs(std::string_view s, const ParseContext& ctx, Event& out) {
   size_t pos = 0, pairs = 0;
-  thread_local std::string unescaped, name;  // kept: no allocation per line
+  thread_local std::string unescaped, name = "kv.";  // kept: no allocation per line
   while (pos < s.size()) {
     while (pos < s.size() && s[pos] == ' ') ++pos;
     size_t kstart = pos;
@@ -99,7 +99,7 @@ size_t parseKvPairs(std::string_view s, const ParseContext& ctx, Event& out) {
         else parse::putString(out, m.ecs, value);
       }
     if (key == "devname" && !value.empty()) out.host = value;
-    name = "kv.";
+    name.resize(3);  // "kv."
     name.append(key);
     out.fields[name].assignString(value);  // into the slot's kept buffer: no allocation once warm
   }
