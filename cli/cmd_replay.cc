@@ -196,6 +196,7 @@ int runReplay(const ReplayArgs& args) {
                                     tmpdir && *tmpdir ? tmpdir : "/tmp");
   std::vector<int> matched;
   std::vector<correlator::Incident> correlated;
+  correlator::Incident single;  // a rule's own incident, rewritten for each (buffers reused)
   auto emit = [&](const correlator::Incident& incident) {
     correlator::appendJson(incident, out);
     out.push_back('\n');
@@ -240,8 +241,10 @@ int runReplay(const ReplayArgs& args) {
         size_t index = size_t(rule - rules.set->rules().data());
         matched.push_back(int(index));
         // A rule that only feeds correlations raises no incident of its own (Sigma: generate: false).
-        if (rules.correlations->raisesOwnIncidents(index))
-          emit(correlator::incidentFromEvent(rule->id, rule->title, rule->level, rule->tags, event));
+        if (rules.correlations->raisesOwnIncidents(index)) {
+          correlator::incidentFromEvent(single, rule->id, rule->title, rule->level, rule->tags, event);
+          emit(single);
+        }
       }
       correlated.clear();
       correlations.onEvent(event, matched, correlated);

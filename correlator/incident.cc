@@ -93,24 +93,33 @@ std::string incidentId(std::string_view rule_id, std::string_view tenant, const 
   std::string key;
   key.append(rule_id).push_back('\0');
   key.append(tenant).push_back('\0');
-  key += group.dump(-1, ' ', false, json::error_handler_t::replace);  // std::map: keys sorted
+  if (group.is_object() && group.empty()) key += "{}";  // a single event's (what dump writes)
+  else key += group.dump(-1, ' ', false, json::error_handler_t::replace);  // std::map: keys sorted
   key.push_back('\0');
   key.append(first_event_id);
   return stableUuid(key);
 }
 
+void incidentFromEvent(Incident& inc, std::string_view rule_id, std::string_view title, std::string_view level,
+                       const std::vector<std::string>& tags, const Event& event) {
+  inc.rule_id.assign(rule_id);
+  inc.title.assign(title);
+  inc.level.assign(level);
+  inc.tags = tags;
+  inc.tenant = event.tenant;
+  if (!inc.group.is_object() || !inc.group.empty()) inc.group = json::object();
+  inc.first_ts_us = inc.last_ts_us = event.ts_us;
+  inc.event_count = 1;
+  inc.event_ids.resize(1);
+  inc.event_ids[0].assign(event.id);
+  inc.fields = event.fields;
+  inc.id = incidentId(inc.rule_id, inc.tenant, inc.group, event.id);
+}
+
 Incident incidentFromEvent(std::string_view rule_id, std::string_view title, std::string_view level,
                            const std::vector<std::string>& tags, const Event& event) {
   Incident inc;
-  inc.rule_id = rule_id;
-  inc.title = title;
-  inc.level = level;
-  inc.tags = tags;
-  inc.tenant = event.tenant;
-  inc.first_ts_us = inc.last_ts_us = event.ts_us;
-  inc.addEventId(event.id);
-  inc.fields = event.fields;
-  inc.id = incidentId(inc.rule_id, inc.tenant, inc.group, event.id);
+  incidentFromEvent(inc, rule_id, title, level, tags, event);
   return inc;
 }
 

@@ -29,6 +29,26 @@ TEST(IncidentTest, FromEventFillsTheRecord) {
   EXPECT_EQ(inc.fields["source.port"], 42393);
 }
 
+// Written over an incident that held more (fields, events, a group, tags), it is the same record
+// and the same JSON as a fresh one.
+TEST(IncidentTest, FromEventOverAnOldIncidentIsAFreshOne) {
+  Incident reused;
+  reused.group = {{"source.ip", "1.2.3.4"}};
+  reused.event_count = 7;
+  reused.event_ids = {"a", "b", "c"};
+  reused.tags = {"x", "y", "z"};
+  for (int i = 0; i < 40; ++i) reused.fields["kv.f" + std::to_string(i)] = std::string(i, 'v');
+  Event e;
+  e.id = "0194f3a2-0000-7000-8000-000000000001";
+  e.ts_us = 1765349743123456;
+  e.tenant = "city-a";
+  e.fields = {{"source.ip", "5.36.59.76"}, {"source.port", 42393}, {"user.name", "root"}};
+  const std::vector<std::string> tags = {"attack.credential-access", "attack.t1110.001"};
+  incidentFromEvent(reused, "0b7d1f3e-4c2a-4e8b-9d61-5a3f8e2c1d01", "SSH Password Authentication Failed", "low", tags, e);
+  EXPECT_EQ(reused, sample());
+  EXPECT_EQ(toJson(reused), toJson(sample()));
+}
+
 TEST(IncidentTest, JsonHasFixedKeyOrderAndRoundTrips) {
   auto inc = sample();
   inc.group = {{"source.ip", "5.36.59.76"}};
