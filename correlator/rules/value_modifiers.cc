@@ -163,6 +163,9 @@ Result<Item> buildItem(const std::string& field, const std::vector<std::string>&
         body += ")";
         cased = true;
       } else {
+        // RE2 reads patterns as UTF-8: such a value would fail the whole field's set, not just
+        // this rule (base64 encodes the bytes, so any value is fine there).
+        if (!isValidUtf8(v.text)) return refuse("a value is not valid UTF-8 text");
         body = wildcardToRegex(v.text, has("windash"), &plain);
       }
       // Keywords are searched anywhere in the message, as Sigma backends do for full-text search.

@@ -208,6 +208,22 @@ TEST(RuleSetTest, LoaderReadsPipelinesFoldersAndRefusesDuplicates) {
   EXPECT_EQ(loaded.set->matchIds(event({{"user.name", "x"}})), std::vector<std::string>{"same"});
 }
 
+// A value that is not UTF-8 (a raw 0xFF byte) would fail the whole field's RE2::Set: the rule is
+// refused at its line, the others load.
+TEST(RuleSetTest, LoaderRefusesAValueThatIsNotUtf8AndLoadsTheOthers) {
+  testing::TempDir dir;
+  dir.write("bad.yml", "title: bad\nid: bad\ndetection:\n  sel:\n    user.name: \"ab\xff\"\n  condition: sel\n");
+  dir.write("good.yml", "title: good\nid: good\ndetection:\n  sel: {user.name: root}\n  condition: sel\n");
+  auto loaded = loadRules({dir.path().string()});
+  ASSERT_TRUE(loaded.set);
+  EXPECT_EQ(loaded.set->size(), 1u);
+  EXPECT_EQ(loaded.refused, 1);
+  ASSERT_EQ(loaded.errors.size(), 1u);
+  EXPECT_EQ(loaded.errors[0].location.line, 5) << loaded.errors[0].toString();
+  EXPECT_NE(loaded.errors[0].message.find("not valid UTF-8"), std::string::npos) << loaded.errors[0].toString();
+  EXPECT_EQ(loaded.set->matchIds(event({{"user.name", "root"}})), std::vector<std::string>{"good"});
+}
+
 TEST(RuleSetTest, LoaderSkipsTestsFolders) {
   testing::TempDir dir;
   std::filesystem::create_directories(dir.path() / "linux" / "tests");
