@@ -144,7 +144,7 @@ Fields Fields::fromJson(const nlohmann::json& object) {
   return out;
 }
 
-uint32_t Fields::hashName(std::string_view name) {
+inline uint32_t Fields::hashName(std::string_view name) {
   // Length and the first and last 8 bytes (overlapping when shorter than 16): field names differ
   // there ("source.ip" / "source.port"), and a collision only costs one string compare. Loads of
   // a constant size, so no memcpy call.
@@ -167,7 +167,7 @@ uint32_t Fields::hashName(std::string_view name) {
   return uint32_t(h ^ (h >> 32));
 }
 
-int64_t Fields::indexOf(std::string_view name, uint32_t hash) const {
+inline int64_t Fields::indexOf(std::string_view name, uint32_t hash) const {
   if (index_.empty()) return -1;
   const size_t mask = index_.size() - 1;
   for (size_t b = hash & mask;; b = (b + 1) & mask) {

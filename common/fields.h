@@ -142,6 +142,7 @@ class Fields {
   friend std::ostream& operator<<(std::ostream& os, const Fields& f);
 
  private:
+  // Both defined inline in fields.cc (their only user): every lookup and insert runs them.
   static uint32_t hashName(std::string_view name);
   int64_t indexOf(std::string_view name, uint32_t hash) const;
   void indexSlot(size_t slot);
