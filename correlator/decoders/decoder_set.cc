@@ -132,6 +132,7 @@ namespace {
 struct DecodeScratch {
   std::vector<re2::StringPiece> groups;
   std::vector<uint8_t> typed;  // per entry of the decoder's `types`: it wrote that field
+  std::string applied;         // the names of the decoders that applied, comma-separated
   std::vector<int> set_hits;
   std::vector<std::pair<const std::string*, std::string>> values;  // [0, value_count) in use
   size_t value_count = 0;
@@ -140,7 +141,8 @@ struct DecodeScratch {
 
 bool DecoderSet::decode(Event& event) const {
   thread_local DecodeScratch scratch;
-  std::string applied;
+  std::string& applied = scratch.applied;
+  applied.clear();
   auto& groups = scratch.groups;
   auto& typed = scratch.typed;
   auto& set_hits = scratch.set_hits;
@@ -237,7 +239,7 @@ bool DecoderSet::decode(Event& event) const {
     applied += d.name;
   }
   if (applied.empty()) return false;
-  event.decoder = std::move(applied);
+  event.decoder.assign(applied);  // into the event's kept buffer ("syslog,fortigate" is past SSO)
   return true;
 }
 
