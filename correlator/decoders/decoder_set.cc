@@ -107,10 +107,17 @@ DecoderSet::DecoderSet(std::vector<Decoder> decoders) : decoders_(std::move(deco
     }
 }
 
-const std::vector<uint32_t>& DecoderSet::candidatesFor(const std::string& app) const {
+struct DecoderSet::AppCandidates {
+  static constexpr int kNotRemembered = -3;
+  std::vector<uint32_t> decoders;
+  std::vector<int> app_hit;  // per decoder: matchText's answer on the app, or kNotRemembered
+  std::vector<std::vector<std::pair<uint32_t, uint32_t>>> app_groups;  // its groups: offset, size
+};
+
+const DecoderSet::AppCandidates& DecoderSet::candidatesFor(const std::string& app) const {
   struct Memo {
     uint64_t set = 0;
-    std::unordered_map<std::string, std::vector<uint32_t>> by_app;
+    std::unordered_map<std::string, AppCandidates> by_app;
   };
   thread_local Memo memo;
   if (memo.set != id_) {
@@ -121,10 +128,45 @@ const std::vector<uint32_t>& DecoderSet::candidatesFor(const std::string& app) c
   if (memo.by_app.size() >= 4096) memo.by_app.clear();  // bounded: apps such as %ASA-6-302013 vary
   auto listed = candidates_by_app_.find(app);
   const auto& all = listed != candidates_by_app_.end() ? listed->second : candidates_any_app_;
-  std::vector<uint32_t> out;
-  for (uint32_t di : all)
-    if (selectsApp(decoders_[di], app)) out.push_back(di);
+  AppCandidates out;
+  std::vector<re2::StringPiece> groups;
+  std::vector<int> set_hits;
+  for (uint32_t di : all) {
+    if (!selectsApp(decoders_[di], app)) continue;
+    out.decoders.push_back(di);
+    auto& spans = out.app_groups.emplace_back();
+    if (decoders_[di].match_field != "@app") {
+      out.app_hit.push_back(AppCandidates::kNotRemembered);
+      continue;
+    }
+    const int hit = matchText(di, app, groups, set_hits);
+    out.app_hit.push_back(hit);
+    if (hit >= 0)
+      for (const auto& g : groups)  // a group that took no part keeps a null offset
+        spans.emplace_back(g.data() == nullptr ? UINT32_MAX : uint32_t(g.data() - app.data()), uint32_t(g.size()));
+  }
   return memo.by_app.emplace(app, std::move(out)).first->second;
+}
+
+int DecoderSet::matchText(uint32_t di, const std::string& text, std::vector<re2::StringPiece>& groups,
+                          std::vector<int>& set_hits) const {
+  const Decoder& d = decoders_[di];
+  if (!selectsText(d, text)) return kNotSelected;
+  if (d.patterns.empty()) return kNoPatterns;
+  if (!text.empty() && !first_bytes_[di].test(static_cast<unsigned char>(text[0]))) return kNotSelected;
+  size_t first = 0;
+  if (const RE2::Set* set = pattern_sets_[di].get()) {
+    set_hits.clear();
+    if (!set->Match(text, &set_hits)) return kNotSelected;
+    first = size_t(*std::min_element(set_hits.begin(), set_hits.end()));
+  }
+  for (size_t pi = first; pi < d.patterns.size(); ++pi) {
+    const auto& p = d.patterns[pi];
+    groups.assign(p.regex->NumberOfCapturingGroups() + 1, re2::StringPiece());
+    if (p.regex->Match(text, 0, text.size(), RE2::UNANCHORED, groups.data(), static_cast<int>(groups.size())))
+      return int(pi);
+  }
+  return kNotSelected;
 }
 
 namespace {
@@ -146,34 +188,28 @@ bool DecoderSet::decode(Event& event) const {
   auto& groups = scratch.groups;
   auto& typed = scratch.typed;
   auto& set_hits = scratch.set_hits;
-  for (uint32_t di : candidatesFor(event.app)) {
+  const AppCandidates& candidates = candidatesFor(event.app);
+  for (size_t k = 0; k < candidates.decoders.size(); ++k) {
+    const uint32_t di = candidates.decoders[k];
     const Decoder& d = decoders_[di];
     const Typing& typing = typing_[di];
     if (!hasFields(d, event)) continue;
-    const std::string* text = eventText(event, d.match_field);
-    if (text == nullptr) {
-      if (!d.patterns.empty() || !d.prefilter.empty() || d.prefilter_regex) continue;
-      static const std::string kEmpty;
-      text = &kEmpty;
-    }
-    if (!selectsText(d, *text)) continue;
-    const DecoderPattern* hit = nullptr;
-    size_t first = 0;
-    if (!d.patterns.empty() && !text->empty() && !first_bytes_[di].test(static_cast<unsigned char>((*text)[0]))) continue;
-    if (const RE2::Set* set = pattern_sets_[di].get()) {
-      set_hits.clear();
-      if (!set->Match(*text, &set_hits)) continue;
-      first = size_t(*std::min_element(set_hits.begin(), set_hits.end()));
-    }
-    for (size_t pi = first; pi < d.patterns.size(); ++pi) {
-      const auto& p = d.patterns[pi];
-      groups.assign(p.regex->NumberOfCapturingGroups() + 1, re2::StringPiece());
-      if (p.regex->Match(*text, 0, text->size(), RE2::UNANCHORED, groups.data(), static_cast<int>(groups.size()))) {
-        hit = &p;
-        break;
+    int hit_index = candidates.app_hit[k];
+    if (hit_index == AppCandidates::kNotRemembered) {
+      const std::string* text = eventText(event, d.match_field);
+      if (text == nullptr) {
+        if (!d.patterns.empty() || !d.prefilter.empty() || d.prefilter_regex) continue;
+        static const std::string kEmpty;
+        text = &kEmpty;
       }
+      hit_index = matchText(di, *text, groups, set_hits);
+    } else if (hit_index >= 0) {  // the app's remembered groups, over this event's app
+      groups.clear();
+      for (const auto& [offset, size] : candidates.app_groups[k])
+        groups.emplace_back(offset == UINT32_MAX ? nullptr : event.app.data() + offset, size);
     }
-    if (!d.patterns.empty() && hit == nullptr) continue;
+    if (hit_index == kNotSelected) continue;
+    const DecoderPattern* hit = hit_index >= 0 ? &d.patterns[size_t(hit_index)] : nullptr;
 
     typed.assign(d.types.size(), 0);
     auto wrote = [&typed](int type) {

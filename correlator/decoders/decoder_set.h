@@ -44,9 +44,16 @@ class DecoderSet {
   // meets two or three of them instead of all.
   std::unordered_map<std::string, std::vector<uint32_t>> candidates_by_app_;
   std::vector<uint32_t> candidates_any_app_;
-  // Those whose app test passes for `app`, app_regex included: remembered per thread and app (an
-  // app repeats on nearly every line; the regex would otherwise run for every event).
-  const std::vector<uint32_t>& candidatesFor(const std::string& app) const;
+  // Those whose app test passes for `app`, app_regex included, and for the decoders whose patterns
+  // read the app itself (`field: '@app'`, e.g. `syslog`) what they matched: remembered per thread
+  // and app (an app repeats on nearly every line; the regexes would otherwise run for every event).
+  struct AppCandidates;
+  const AppCandidates& candidatesFor(const std::string& app) const;
+  // Selection by text and the patterns: the index of the pattern that matched (its groups in
+  // `groups`), kNoPatterns when the decoder has none but selects the text, kNotSelected otherwise.
+  static constexpr int kNoPatterns = -1, kNotSelected = -2;
+  int matchText(uint32_t di, const std::string& text, std::vector<re2::StringPiece>& groups,
+                std::vector<int>& set_hits) const;
   uint64_t id_ = 0;  // tells one set's remembered candidates from another's
   // Per decoder, per entry of its `types`: which type (if any) each field it writes has, so the
   // types are applied by index instead of by comparing names.

@@ -261,5 +261,45 @@ TEST(DecoderSetTest, FirstByteSkipAgreesWithTheRegexes) {
   EXPECT_GT(many, 300);  // not a vacuous agreement
 }
 
+// Patterns over the app are matched once per app and thread and remembered; what an event gets
+// is still what its own app, fields and message say.
+TEST(DecoderSetTest, AppPatternsRememberedPerAppGiveEachEventItsOwnFields) {
+  auto l = load(
+      "decoders:\n"
+      "  - name: tag\n"
+      "    field: '@app'\n"
+      "    patterns:\n"
+      "      - regex: '^(?P<process_name>[a-z]+)(?:\\[(?P<process_pid>\\d+)\\])?'\n"
+      "      - regex: '^%(?P<vendor>[A-Z]+)-'\n"
+      "  - name: needs\n"
+      "    field: '@app'\n"
+      "    has_fields: [marker]\n"
+      "    patterns: ['^(?P<also>[a-z]+)']\n");
+  ASSERT_TRUE(l.ok()) << l.errorText();
+  for (int round = 0; round < 3; ++round) {  // the second and third rounds read the remembered matches
+    Event a = event("sshd[42]", "one");
+    ASSERT_TRUE(l.set.decode(a));
+    EXPECT_EQ(a.decoder, "tag");
+    EXPECT_EQ(a.fields["process.name"], "sshd");
+    EXPECT_EQ(a.fields["process.pid"], "42");
+    Event b = event("cron", "two");
+    b.fields["marker"] = true;
+    ASSERT_TRUE(l.set.decode(b));
+    EXPECT_EQ(b.decoder, "tag,needs");
+    EXPECT_EQ(b.fields["process.name"], "cron");
+    EXPECT_FALSE(b.fields.contains("process.pid"));  // the optional group took no part
+    EXPECT_EQ(b.fields["also"], "cron");
+    Event c = event("cron", "three");  // the same app without the required field
+    ASSERT_TRUE(l.set.decode(c));
+    EXPECT_EQ(c.decoder, "tag");
+    EXPECT_FALSE(c.fields.contains("also"));
+    Event d = event("%ASA-6-302013", "four");
+    ASSERT_TRUE(l.set.decode(d));
+    EXPECT_EQ(d.fields["vendor"], "ASA");
+    Event e = event("9lives", "five");  // no pattern matches
+    EXPECT_FALSE(l.set.decode(e));
+  }
+}
+
 }  // namespace
 }  // namespace hinomi::correlator
