@@ -165,6 +165,32 @@ TEST(ShippedDecodersTest, CiscoAsa) {
                {{"event.code", "605005"}, {"event.outcome", "success"}, {"user.name", "netadmin"}});
 }
 
+// apcupsd and NUT upsmon lines as a management host forwards them (tests/data/decoders/ups.log),
+// plus the sentences the sample does not hold.
+TEST(ShippedDecodersTest, UpsPowerEvents) {
+  auto l = readLines(kData + "decoders/ups.log");
+  ASSERT_EQ(l.size(), 7u);
+  expectFields(decodeLine(l[0]), "syslog,apcupsd",
+               {{"event.action", "power_failure"}, {"event.outcome", "failure"}, {"observer.type", "ups"},
+                {"process.name", "apcupsd"}});
+  expectFields(decodeLine(l[1]), "syslog,apcupsd", {{"event.action", "on_battery"}});
+  expectFields(decodeLine(l[2]), "syslog,apcupsd", {{"event.action", "on_line_power"}, {"event.outcome", "success"}});
+  expectFields(decodeLine(l[3]), "syslog,apcupsd", {{"event.action", "power_restored"}});
+  expectFields(decodeLine(l[4]), "syslog,upsmon",
+               {{"event.action", "on_battery"}, {"ups.name", "ups1"}, {"ups.host", "192.168.50.10"},
+                {"observer.product", "nut"}});
+  expectFields(decodeLine(l[5]), "syslog,upsmon", {{"event.action", "battery_low"}, {"ups.name", "ups1"}});
+  expectFields(decodeLine(l[6]), "syslog,upsmon", {{"event.action", "on_line_power"}, {"event.outcome", "success"}});
+  const std::string head = "<29>Apr  1 10:04:41 city-nas01 ";
+  expectFields(decodeLine(head + "upsmon[1033]: UPS rack2: forced shutdown in progress"), "syslog,upsmon",
+               {{"event.action", "forced_shutdown"}, {"ups.name", "rack2"}, {"ups.host", nullptr}});
+  expectFields(decodeLine(head + "upsmon[1033]: Communications with UPS ups1@nas lost"), "syslog,upsmon",
+               {{"event.action", "communication_lost"}, {"ups.host", "nas"}});
+  expectFields(decodeLine(head + "apcupsd[812]: UPS Self Test completed: Battery OK"), "syslog,apcupsd",
+               {{"event.action", "self_test"}, {"event.reason", "Battery OK"}});
+  expectFields(decodeLine(head + "apcupsd[812]: Something new."), "syslog", {{"event.action", nullptr}});
+}
+
 // Every line of Loghub's OpenSSH_2k: as many "Failed password" and "Invalid user" events as its
 // structured CSV (the Loghub authors' templates) says, and every sshd line decoded.
 TEST(ShippedDecodersTest, OpenSsh2kCountsMatchTheStructuredCsv) {
