@@ -70,9 +70,10 @@ size_t parseKvPairs(std::string_view s, const ParseContext& ctx, Event& out) {
       // once a backslash shows up.
       const size_t vstart = ++pos;
       bool copied = false;
+      size_t quote = 0;  // the next quote at or after pos, found again only once pos passes it
       for (;;) {
         // Two memchr runs: string_view::find_first_of tests the set once per byte.
-        const size_t quote = std::min(s.find('"', pos), s.size());
+        if (quote < pos) quote = std::min(s.find('"', pos), s.size());
         const void* slash = std::memchr(s.data() + pos, '\\', quote - pos);
         const size_t stop = slash ? size_t(static_cast<const char*>(slash) - s.data()) : quote;
         if (copied) unescaped.append(s.substr(pos, stop - pos));

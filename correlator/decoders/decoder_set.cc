@@ -237,12 +237,11 @@ bool DecoderSet::decode(Event& event) const {
       const bool text_is_field = !d.match_field.empty() && d.match_field.front() != '@';
       auto& values = scratch.values;
       scratch.value_count = 0;
-      const size_t hit_index = size_t(hit - d.patterns.data());
       for (size_t ci = 0; ci < hit->captures.size(); ++ci) {
         const auto& c = hit->captures[ci];
         const auto& g = groups[c.group];
         if (g.data() == nullptr || g.empty()) continue;
-        wrote(typing.captures[hit_index][ci]);
+        wrote(typing.captures[size_t(hit_index)][ci]);
         if (!text_is_field) {
           event.fields[c.field].assignString(std::string_view(g.data(), g.size()));
           continue;
@@ -256,7 +255,7 @@ bool DecoderSet::decode(Event& event) const {
       size_t fi = 0;
       for (const auto& f : hit->fields) {
         event.fields[f.name] = f.value;
-        wrote(typing.pattern_fields[hit_index][fi++]);
+        wrote(typing.pattern_fields[size_t(hit_index)][fi++]);
       }
     }
     size_t fi = 0;
