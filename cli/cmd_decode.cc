@@ -8,7 +8,7 @@
 #include "cli/load_config.h"
 #include "collector/parsers/parser_factory.h"
 #include "common/time.h"
-#include "correlator/enrich/zone_enricher.h"
+#include "correlator/enrich/policy_enricher.h"
 #include "correlator/line_decoder.h"
 #include "correlator/rules/rule_loader.h"
 
@@ -20,7 +20,7 @@ struct DecodeArgs {
   std::vector<std::string> decoder_dirs;
   std::vector<std::string> rule_dirs;
   std::string input = "-";
-  std::string tenant = "default";
+  std::string tenant;  // empty: by the tenant policies' senders, else "default"
 };
 
 int runDecode(const DecodeArgs& args) {
@@ -62,7 +62,8 @@ int runDecode(const DecodeArgs& args) {
     event.tenant = args.tenant;
     event.listener = "decode";
     correlator::parseAndDecode(line, *parser, ctx, *decoders, event);
-    correlator::enrichZones(*tenants, event);
+    if (args.tenant.empty()) event.tenant = tenants->tenantOfSender(event.host);
+    correlator::enrichFromPolicy(*tenants, event);
     out.clear();
     appendJson(event, out);
     if (rule_set) {
@@ -92,7 +93,7 @@ void addDecodeCommand(CLI::App& app, int& exit_code) {
                   "of each event as \"matched_rules\"")
       ->allow_extra_args(false);
   cmd->add_option("--tenant", args->tenant,
-                  "Tenant id the events get, which picks the tenant policy for zone enrichment (default: default)");
+                  "Tenant id the events get, which picks the tenant policy for enrichment (default: the tenant whose policy lists the event's host under senders, else default)");
   cmd->add_option("logfile", args->input, "Lines to decode; - (the default) reads stdin");
   cmd->callback([args, &exit_code] { exit_code = runDecode(*args); });
 }

@@ -21,7 +21,7 @@
 #include "cli/load_config.h"
 #include "collector/parsers/parser_factory.h"
 #include "common/time.h"
-#include "correlator/enrich/zone_enricher.h"
+#include "correlator/enrich/policy_enricher.h"
 #include "correlator/incident.h"
 #include "correlator/line_decoder.h"
 #include "correlator/rules/rule_loader.h"
@@ -38,7 +38,7 @@ struct ReplayArgs {
   std::string events_out;
   std::string now;
   bool strict = false;
-  std::string tenant = "default";
+  std::string tenant;  // empty: by the tenant policies' senders, else "default"
   std::vector<std::string> inputs;
 };
 
@@ -226,7 +226,8 @@ int runReplay(const ReplayArgs& args) {
       event.tenant = args.tenant;
       event.listener = "replay";
       correlator::parseAndDecode(line, *parser, ctx, *decoders, event);
-      correlator::enrichZones(*tenants, event);
+      if (args.tenant.empty()) event.tenant = tenants->tenantOfSender(event.host);
+      correlator::enrichFromPolicy(*tenants, event);
       previous_ts = event.ts_us;
       if (event.malformed()) ++malformed;
       if (!event.decoder.empty()) ++decoded;
@@ -316,7 +317,7 @@ void addReplayCommand(CLI::App& app, int& exit_code) {
                   "modification time; stdin: the current time)");
   cmd->add_flag("--strict", args->strict, "Exit 2 when any rule is refused, instead of replaying with the others");
   cmd->add_option("--tenant", args->tenant,
-                  "Tenant id every event gets, which picks the tenant policy for zone enrichment (default: default)");
+                  "Tenant id every event gets, which picks the tenant policy for enrichment (default: the tenant whose policy lists the event's host under senders, else default)");
   cmd->add_option("logfile", args->inputs, "Log files (plain or .gz); - reads stdin")->required();
   cmd->callback([args, &exit_code] { exit_code = runReplay(*args); });
 }

@@ -8,7 +8,7 @@
 #include "common/event.h"
 #include "common/logging.h"
 #include "correlator/detector_metrics.h"
-#include "correlator/enrich/zone_enricher.h"
+#include "correlator/enrich/policy_enricher.h"
 #include "correlator/incident.h"
 
 namespace hinomi::correlator {
@@ -241,7 +241,7 @@ void Detector::process(const bus::Record& record, std::vector<Outgoing>& out) {
   } else {
     m.decoded->Increment();
   }
-  if (detection_.tenants) enrichZones(*detection_.tenants, *event);
+  if (detection_.tenants) enrichFromPolicy(*detection_.tenants, *event);
   if (event->ingest_ts_us > 0) m.event_lag->Set(double(clock_.nowMicros() - event->ingest_ts_us) / 1e6);
   matched_.clear();
   for (const rules::Rule* rule : detection_.rules->match(*event)) {

@@ -50,6 +50,10 @@ struct Decoder {
                                      // name or @app / @host / @message (the event's own members)
   // Extraction: the first pattern that matches applies; no patterns = selection alone applies.
   std::vector<DecoderPattern> patterns;
+  // Positional CSV: the text split on `csv_separator`, position i set as field csv_columns[i]
+  // (an empty name skips the position). Applied before `map`, so maps and types see the columns.
+  std::vector<std::string> csv_columns;
+  char csv_separator = ',';
   std::vector<FieldMapping> mappings;
   Fields fields;                     // constants
   std::vector<std::pair<std::string, FieldType>> types;

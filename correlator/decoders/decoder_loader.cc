@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <set>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -20,7 +21,7 @@ using config::describeNode;
 
 const std::vector<std::string> kDecoderKeys = {"name",   "description", "order",  "app", "app_regex", "prefilter",
                                                "prefilter_regex", "has_fields", "field", "patterns",
-                                               "map",    "rename",      "fields", "types"};
+                                               "map",    "rename",      "fields", "types", "csv"};
 const std::vector<std::string> kPatternKeys = {"regex", "fields"};
 
 bool validFieldName(const std::string& f) {
@@ -164,6 +165,38 @@ void loadTypes(const YAML::Node& n, Diagnostics& d, const std::string& what, Dec
   }
 }
 
+// csv: {columns: [name, '', ...], separator: ','}
+void loadCsv(const YAML::Node& n, Diagnostics& d, const std::string& what, Decoder& out) {
+  if (!n.IsMap()) {
+    d.error(n, what + ": expected {columns: [...], separator: ','}, got " + describeNode(n));
+    return;
+  }
+  checkKeys(n, {"columns", "separator"}, d, what);
+  if (auto s = n["separator"]) {
+    std::string sep;
+    if (text(s, d, what + ".separator", sep) && (sep.size() != 1 || sep == "\""))
+      d.error(s, what + ".separator: expected one character other than '\"', got '" + sep + "'");
+    else if (sep.size() == 1) out.csv_separator = sep[0];
+  }
+  auto c = n["columns"];
+  if (!c || !c.IsSequence() || c.size() == 0) {
+    d.error(c ? c : n, what + ".columns: expected a non-empty list of field names ('' skips a position)");
+    return;
+  }
+  std::set<std::string> seen;
+  for (const auto& item : c) {
+    if (!item.IsScalar() && !item.IsNull()) {
+      d.error(item, what + ".columns: expected a field name or '', got " + describeNode(item));
+      out.csv_columns.emplace_back();
+      continue;
+    }
+    std::string name = item.IsNull() ? "" : item.Scalar();
+    if (!name.empty() && !seen.insert(name).second)
+      d.error(item, what + ".columns: '" + name + "' names two positions");
+    out.csv_columns.push_back(std::move(name));
+  }
+}
+
 void loadDecoder(const YAML::Node& n, Diagnostics& d, const std::string& what, Decoder& out) {
   checkKeys(n, kDecoderKeys, d, what);
   if (!n["name"]) d.error(n, what + ": has no 'name'");
@@ -194,6 +227,7 @@ void loadDecoder(const YAML::Node& n, Diagnostics& d, const std::string& what, D
       for (size_t i = 0; i < p.size(); ++i) loadPattern(p[i], d, w + ".patterns[" + std::to_string(i) + "]", out);
     }
   }
+  if (auto c = n["csv"]) loadCsv(c, d, w + ".csv", out);
   if (auto m = n["map"]) loadMappings(m, false, d, w + ".map", out);
   if (auto m = n["rename"]) loadMappings(m, true, d, w + ".rename", out);
   if (auto f = n["fields"]) out.fields = constantFields(f, d, w + ".fields");

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 
+#include "correlator/decoders/csv_columns.h"
+
 namespace hinomi::correlator {
 namespace {
 
@@ -91,6 +93,7 @@ DecoderSet::DecoderSet(std::vector<Decoder> decoders) : decoders_(std::move(deco
       auto& fields = t.pattern_fields.emplace_back();
       for (const auto& f : p.fields) fields.push_back(typeIndex(d, f.name));
     }
+    for (const auto& c : d.csv_columns) t.columns.push_back(c.empty() ? -1 : typeIndex(d, c));
     for (const auto& m : d.mappings) t.mappings.push_back(typeIndex(d, m.to));
     for (const auto& f : d.fields) t.fields.push_back(typeIndex(d, f.name));
   }
@@ -178,6 +181,7 @@ struct DecodeScratch {
   std::vector<int> set_hits;
   std::vector<std::pair<const std::string*, std::string>> values;  // [0, value_count) in use
   size_t value_count = 0;
+  std::vector<std::string> csv;  // a csv decoder's values
 };
 }  // namespace
 
@@ -215,6 +219,17 @@ bool DecoderSet::decode(Event& event) const {
     auto wrote = [&typed](int type) {
       if (type >= 0) typed[size_t(type)] = 1;
     };
+    if (!d.csv_columns.empty()) {
+      const std::string* text = eventText(event, d.match_field);
+      // Split into owned strings first: the text may be a field that a column overwrites.
+      splitCsv(text ? std::string_view(*text) : std::string_view(), d.csv_separator, scratch.csv);
+      const size_t n = std::min(scratch.csv.size(), d.csv_columns.size());
+      for (size_t ci = 0; ci < n; ++ci) {
+        if (d.csv_columns[ci].empty() || scratch.csv[ci].empty()) continue;
+        event.fields[d.csv_columns[ci]].assignString(scratch.csv[ci]);
+        wrote(typing.columns[ci]);
+      }
+    }
     for (size_t mi = 0; mi < d.mappings.size(); ++mi) {
       const auto& m = d.mappings[mi];
       if (m.from.front() == '@') {

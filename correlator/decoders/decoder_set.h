@@ -60,6 +60,7 @@ class DecoderSet {
   struct Typing {
     std::vector<std::vector<int>> captures;        // [pattern][capture]
     std::vector<std::vector<int>> pattern_fields;  // [pattern][constant of the pattern]
+    std::vector<int> columns;  // per csv column (-1: skipped)
     std::vector<int> mappings;
     std::vector<int> fields;
   };

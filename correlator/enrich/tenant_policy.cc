@@ -8,6 +8,7 @@
 
 #include "common/config/schema.h"
 #include "common/config/yaml_files.h"
+#include "correlator/enrich/policy_yaml.h"
 
 namespace hinomi::correlator {
 namespace {
@@ -17,8 +18,40 @@ using config::describeNode;
 using rules::Cidr;
 using rules::IpBytes;
 
-const std::vector<std::string> kFileKeys = {"tenant", "name", "model", "zones", "flows"};
-const std::vector<std::string> kZoneKeys = {"name", "tier", "cidrs"};
+const std::vector<std::string> kFileKeys = {
+    "tenant",   "name",           "model",          "terminal_model", "security_cloud", "example",
+    "zones",    "outside_zone",   "flows",          "senders",        "timezone",       "business_hours",
+    "change_windows", "contacts", "acknowledge",    "playbooks"};
+const std::vector<std::string> kZoneKeys = {"name", "tier", "cidrs", "hosts"};
+
+// A list of host-name patterns (or one), lower-cased; errors per entry.
+std::vector<std::string> hostPatterns(const YAML::Node& n, Diagnostics& d, const std::string& what) {
+  std::vector<std::string> out;
+  auto one = [&](const YAML::Node& item) {
+    if (!item.IsScalar() || item.Scalar().empty()) {
+      d.error(item, what + ": expected a host name or pattern (* and ?), got " + describeNode(item));
+      return;
+    }
+    std::string p = item.Scalar();
+    std::transform(p.begin(), p.end(), p.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    out.push_back(std::move(p));
+  };
+  if (n.IsSequence() && n.size() > 0) {
+    for (const auto& item : n) one(item);
+  } else if (n.IsScalar()) {
+    one(n);
+  } else {
+    d.error(n, what + ": expected a non-empty list of host names or patterns, got " +
+                   (n.IsSequence() ? std::string("an empty list") : describeNode(n)));
+  }
+  return out;
+}
+
+bool flag(const YAML::Node& n, Diagnostics& d, const std::string& what) {
+  bool value = false;
+  if (!n.IsScalar() || !YAML::convert<bool>::decode(n, value)) d.error(n, what + ": expected true or false, got " + describeNode(n));
+  return value;
+}
 const std::vector<std::string> kFlowKeys = {"from", "to", "via"};
 
 IpBytes masked(const IpBytes& ip, int bits) {
@@ -55,32 +88,8 @@ std::string describeCidr(const Cidr& c) {
   return s + "/" + std::to_string(c.prefix_bits);
 }
 
-bool checkKeys(const YAML::Node& n, const std::vector<std::string>& known, Diagnostics& d, const std::string& what) {
-  bool ok = true;
-  for (auto it = n.begin(); it != n.end(); ++it) {
-    std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
-    if (std::find(known.begin(), known.end(), key) == known.end()) {
-      d.error(it->first, what + ": unknown key '" + key + "'" + config::suggestKey(key, known));
-      ok = false;
-    }
-  }
-  return ok;
-}
-
-// A non-empty string scalar; an error otherwise (including a missing key, reported at `parent`).
-bool text(const YAML::Node& parent, const char* key, Diagnostics& d, const std::string& what, std::string& out) {
-  const YAML::Node n = parent[key];
-  if (!n) {
-    d.error(parent, what + ": '" + key + "' is required");
-    return false;
-  }
-  if (!n.IsScalar() || n.Scalar().empty()) {
-    d.error(n, what + "." + key + ": expected a non-empty string, got " + describeNode(n));
-    return false;
-  }
-  out = n.Scalar();
-  return true;
-}
+using policy_yaml::checkKeys;
+using policy_yaml::text;
 
 bool validZoneName(const std::string& s) {
   if (s.empty()) return false;
@@ -161,6 +170,66 @@ bool TenantPolicy::flowAllowed(int from, int to, const IpBytes& src, const IpByt
   return false;
 }
 
+const char* terminalModelName(TerminalModel m) {
+  switch (m) {
+    case TerminalModel::kAlpha: return "alpha";
+    case TerminalModel::kAlphaPrime: return "alpha-prime";
+    case TerminalModel::kBeta: return "beta";
+    case TerminalModel::kBetaPrime: return "beta-prime";
+    case TerminalModel::kUnset: break;
+  }
+  return "";
+}
+
+bool hostPatternMatches(std::string_view pattern, std::string_view name) {
+  // Iterative glob with one backtrack point: linear in practice, no recursion on hostile names.
+  size_t p = 0, n = 0, star = std::string_view::npos, mark = 0;
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
+  while (n < name.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == lower(name[n]))) {
+      ++p;
+      ++n;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = n;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      n = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+int TenantPolicy::zoneOfHost(std::string_view host) const {
+  if (host.empty()) return -1;
+  for (size_t i = 0; i < zones.size(); ++i)
+    for (const auto& pattern : zones[i].hosts)
+      if (hostPatternMatches(pattern, host)) return int(i);
+  return -1;
+}
+
+bool TenantPolicy::sentBy(std::string_view host) const {
+  if (host.empty()) return false;
+  for (const auto& pattern : sender_hosts)
+    if (hostPatternMatches(pattern, host)) return true;
+  if (!sender_cidrs.empty()) {
+    if (auto ip = rules::parseIp(host))
+      for (const auto& c : sender_cidrs)
+        if (c.contains(*ip)) return true;
+  }
+  return false;
+}
+
+const TenantPolicy* TenantPolicies::bySender(std::string_view host) const {
+  if (!any_senders_) return nullptr;
+  for (const auto& [id, policy] : by_tenant_)
+    if (policy.sentBy(host)) return &policy;
+  return nullptr;
+}
+
 const TenantPolicy* TenantPolicies::find(std::string_view tenant) const {
   auto it = by_tenant_.find(tenant);
   return it == by_tenant_.end() ? nullptr : &it->second;
@@ -194,6 +263,41 @@ std::optional<TenantPolicy> TenantPolicyLoader::loadPolicy(const YAML::Node& roo
     else if (model == "none") p.model = NetworkModel::kNone;
     else d.error(root["model"], "model: '" + model + "' is not one of three-tier, two-tier, none");
   }
+  if (root["terminal_model"]) {
+    std::string tm;
+    if (text(root, "terminal_model", d, "tenant policy", tm)) {
+      if (tm == "alpha") p.terminals = TerminalModel::kAlpha;
+      else if (tm == "alpha-prime") p.terminals = TerminalModel::kAlphaPrime;
+      else if (tm == "beta") p.terminals = TerminalModel::kBeta;
+      else if (tm == "beta-prime") p.terminals = TerminalModel::kBetaPrime;
+      else d.error(root["terminal_model"], "terminal_model: '" + tm + "' is not one of alpha, alpha-prime, beta, beta-prime");
+      if (p.model != NetworkModel::kThreeTier && !model.empty())
+        d.error(root["terminal_model"], "terminal_model: the α/β models are variants of three-tier (model is " + model + ")");
+    }
+  }
+  if (root["security_cloud"]) text(root, "security_cloud", d, "tenant policy", p.security_cloud);
+  if (root["example"]) p.example = flag(root["example"], d, "example");
+  p.calendar = readCalendar(root, d);
+  p.contacts = readContacts(root, d);
+  if (const YAML::Node pbs = root["playbooks"]) {
+    if (!pbs.IsSequence()) d.error(pbs, "playbooks: expected a list of playbook ids, got " + describeNode(pbs));
+    else
+      for (const auto& pb : pbs) {
+        if (!pb.IsScalar() || !validZoneName(pb.Scalar())) d.error(pb, "playbooks: " + describeNode(pb) + " is not a playbook id");
+        else p.playbooks.push_back(pb.Scalar());
+      }
+  }
+  if (const YAML::Node snd = root["senders"]) {
+    if (!snd.IsMap()) {
+      d.error(snd, "senders: expected {hosts: [...], cidrs: [...]}, got " + describeNode(snd));
+    } else {
+      checkKeys(snd, {"hosts", "cidrs"}, d, "senders");
+      if (snd["hosts"]) p.sender_hosts = hostPatterns(snd["hosts"], d, "senders.hosts");
+      if (snd["cidrs"])
+        for (auto& [cidr, node] : cidrList(snd["cidrs"], d, "senders.cidrs")) p.sender_cidrs.push_back(cidr);
+      if (!snd["hosts"] && !snd["cidrs"]) d.error(snd, "senders: give hosts, cidrs or both");
+    }
+  }
 
   const YAML::Node zones = root["zones"];
   const YAML::Node flows = root["flows"];
@@ -203,6 +307,7 @@ std::optional<TenantPolicy> TenantPolicyLoader::loadPolicy(const YAML::Node& roo
       d.error(zones, "zones: model none has no zones (set model: three-tier or two-tier)");
     if (flows && !(flows.IsSequence() && flows.size() == 0))
       d.error(flows, "flows: model none has no flows (set model: three-tier or two-tier)");
+    if (root["outside_zone"]) d.error(root["outside_zone"], "outside_zone: model none has no zones");
     if (d.errors().size() != before) return std::nullopt;
     return p;
   }
@@ -233,6 +338,7 @@ std::optional<TenantPolicy> TenantPolicyLoader::loadPolicy(const YAML::Node& roo
         }
       }
       if (z["tier"]) text(z, "tier", d, what, zone.tier);
+      if (z["hosts"]) zone.hosts = hostPatterns(z["hosts"], d, what + ".hosts");
       const YAML::Node cidrs = z["cidrs"];
       if (!cidrs) {
         d.error(z, what + ": 'cidrs' is required");
@@ -252,6 +358,21 @@ std::optional<TenantPolicy> TenantPolicyLoader::loadPolicy(const YAML::Node& roo
         }
       }
       p.zones.push_back(std::move(zone));
+    }
+  }
+
+  if (const YAML::Node outside = root["outside_zone"]) {
+    std::string name;
+    if (text(root, "outside_zone", d, "tenant policy", name)) {
+      if (!validZoneName(name)) {
+        d.error(outside, "outside_zone: '" + name + "' may only hold letters, digits, '_', '-' and '.'");
+      } else if (zone_index.count(name)) {
+        d.error(outside, "outside_zone: '" + name + "' is a zone with networks; name the zone of all other addresses");
+      } else {
+        p.outside_zone = int(p.zones.size());
+        zone_index.try_emplace(name, p.outside_zone, outside);
+        p.zones.push_back(Zone{name, "外部 (outside the tenant's networks)", {}, {}});
+      }
     }
   }
 
@@ -320,6 +441,7 @@ void TenantPolicyLoader::addText(const std::string& text, const std::string& fil
                                      std::to_string(first.line));
     } else {
       std::string id = policy->tenant;
+      if (!policy->sender_hosts.empty() || !policy->sender_cidrs.empty()) policies_.any_senders_ = true;
       policies_.by_tenant_.emplace(std::move(id), std::move(*policy));
     }
   }

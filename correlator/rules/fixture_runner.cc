@@ -6,7 +6,7 @@
 #include <tuple>
 
 #include "collector/parsers/parser_factory.h"
-#include "correlator/enrich/zone_enricher.h"
+#include "correlator/enrich/policy_enricher.h"
 #include "correlator/incident.h"
 #include "correlator/line_decoder.h"
 #include "correlator/windows/correlation_engine.h"
@@ -41,7 +41,7 @@ Event caseEvent(const FixtureCase& c, const RuleFixture& fixture, const collecto
   if (event.id.empty()) event.id = caseEventId(c.location);
   if (event.tenant.empty()) event.tenant = fixture.tenant;
   if (event.listener.empty()) event.listener = "fixture";
-  if (tenants) correlator::enrichZones(*tenants, event);  // as replay and run do
+  if (tenants) correlator::enrichFromPolicy(*tenants, event);  // as replay and run do
   return event;
 }
 

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "correlator/enrich/tenant_policy.h"
-#include "correlator/enrich/zone_enricher.h"
+#include "correlator/enrich/policy_enricher.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   hinomi::correlator::TenantPolicyLoader loader;
@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       event.tenant = tenant;
       event.fields["source.ip"] = src;
       event.fields["destination.ip"] = "10.30.0.8";
-      hinomi::correlator::enrichZones(load.policies, event);
+      hinomi::correlator::enrichFromPolicy(load.policies, event);
       const hinomi::FieldValue* allowed = event.fields.find("flow.allowed");
       if (allowed != nullptr && !allowed->isBool()) __builtin_trap();
     }

@@ -257,3 +257,126 @@ TEST(TenantPolicyLoaderTest, DirectoriesMissingOrNot) {
 
 }  // namespace
 }  // namespace hinomi::correlator
+
+namespace hinomi::correlator {
+namespace {
+
+// --- the policy pack's additions: outside zone, host patterns, senders, terminal model ----------
+
+TEST(TenantPolicyTest, OutsideZoneNamesEveryOtherAddressAndTakesPartInFlows) {
+  auto l = load(kThreeTier + "outside_zone: external\nterminal_model: beta\n");
+  ASSERT_TRUE(l.ok()) << l.errorText();
+  const TenantPolicy* p = l.policies.find("katsuragi");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->terminals, TerminalModel::kBeta);
+  int ext = p->zoneOf(ip("203.0.113.5"));
+  ASSERT_GE(ext, 0);
+  EXPECT_EQ(p->zones[size_t(ext)].name, "external");
+  EXPECT_EQ(p->zones[size_t(p->zoneOf(ip("10.20.1.1")))].name, "lgwan");
+  EXPECT_EQ(p->table.lookup(ip("203.0.113.5")), -1);  // the table itself holds only networks
+
+  // kThreeTier ends in its flows list: one more entry allows egress from the internet zone.
+  auto flows = load(kThreeTier + "  - {from: internet, to: external}\noutside_zone: external\n");
+  ASSERT_TRUE(flows.ok()) << flows.errorText();
+  const TenantPolicy* q = flows.policies.find("katsuragi");
+  int inet = q->zoneOf(ip("10.30.0.1"));
+  int out = q->zoneOf(ip("198.51.100.1"));
+  EXPECT_TRUE(q->flowAllowed(inet, out, ip("10.30.0.1"), ip("198.51.100.1")));
+  EXPECT_FALSE(q->flowAllowed(out, inet, ip("198.51.100.1"), ip("10.30.0.1")));
+}
+
+TEST(TenantPolicyTest, HostPatternsAndSenders) {
+  auto l = load(
+      "tenant: kasama\nmodel: two-tier\n"
+      "senders: {hosts: ['*.kasama.example.lg.jp', 'kasama-?w01'], cidrs: [10.41.0.0/16]}\n"
+      "zones:\n"
+      "  - {name: sensitive, cidrs: [10.41.0.0/16], hosts: ['SEC-*', 'kiosk']}\n"
+      "  - {name: internet, cidrs: [172.24.0.0/16], hosts: 'net-*'}\n");
+  ASSERT_TRUE(l.ok()) << l.errorText();
+  const TenantPolicy* p = l.policies.find("kasama");
+  EXPECT_EQ(p->zoneOfHost("sec-pc01.kasama.example.lg.jp"), 0);
+  EXPECT_EQ(p->zoneOfHost("SEC-PC01"), 0);
+  EXPECT_EQ(p->zoneOfHost("KIOSK"), 0);
+  EXPECT_EQ(p->zoneOfHost("kiosk2"), -1);
+  EXPECT_EQ(p->zoneOfHost("NET-PC7"), 1);
+  EXPECT_EQ(p->zoneOfHost("lg-pc1"), -1);
+  EXPECT_EQ(p->zoneOfHost(""), -1);
+  EXPECT_TRUE(p->sentBy("FW01.Kasama.Example.LG.JP"));
+  EXPECT_TRUE(p->sentBy("kasama-fw01"));
+  EXPECT_FALSE(p->sentBy("kasama-fw001"));
+  EXPECT_TRUE(p->sentBy("10.41.9.9"));
+  EXPECT_FALSE(p->sentBy("10.42.9.9"));
+  EXPECT_FALSE(p->sentBy("katsuragi-fw01"));
+  EXPECT_TRUE(l.policies.anySenders());
+  EXPECT_EQ(l.policies.tenantOfSender("kasama-fw01"), "kasama");
+  EXPECT_EQ(l.policies.tenantOfSender("elsewhere"), "default");
+}
+
+TEST(TenantPolicyTest, HostPatternGlobsBacktrackWithoutBlowingUp) {
+  EXPECT_TRUE(hostPatternMatches("a*b*c", "axxbyyc"));
+  EXPECT_FALSE(hostPatternMatches("a*b*c", "axxbyy"));
+  EXPECT_TRUE(hostPatternMatches("*", ""));
+  EXPECT_FALSE(hostPatternMatches("?", ""));
+  EXPECT_TRUE(hostPatternMatches("mn-??", "MN-PC"));
+  // A hostile name against many stars finishes (one backtrack point: quadratic at worst).
+  EXPECT_FALSE(hostPatternMatches("*a*a*a*a*a*a*a*b", std::string(5000, 'a')));
+}
+
+TEST(TenantPolicyLoaderTest, MistakesInThePackKeysAreReportedWithTheirLine) {
+  auto l = load(
+      "tenant: t\n"
+      "model: two-tier\n"
+      "terminal_model: gamma\n"
+      "senders: {hosts: [], ports: [514]}\n"
+      "zones:\n"
+      "  - {name: internet, cidrs: [10.0.0.0/8], hosts: [{a: 1}]}\n"
+      "outside_zone: internet\n"
+      "playbooks: [pb1, 'p b2']\n"
+      "example: maybe\n",
+      "pack.yaml");
+  ASSERT_FALSE(l.ok());
+  auto text = l.errorText();
+  EXPECT_NE(text.find("pack.yaml:3:17: error: terminal_model: 'gamma' is not one of alpha, alpha-prime, beta, beta-prime"), std::string::npos) << text;
+  EXPECT_NE(text.find("pack.yaml:3:17: error: terminal_model: the α/β models are variants of three-tier"), std::string::npos) << text;
+  EXPECT_NE(text.find("pack.yaml:4:18: error: senders.hosts: expected a non-empty list of host names or patterns, got an empty list"), std::string::npos) << text;
+  EXPECT_NE(text.find("pack.yaml:4:22: error: senders: unknown key 'ports'"), std::string::npos) << text;
+  EXPECT_NE(text.find("pack.yaml:6:51: error: zones[0].hosts: expected a host name or pattern"), std::string::npos) << text;
+  EXPECT_NE(text.find("pack.yaml:7:15: error: outside_zone: 'internet' is a zone with networks"), std::string::npos) << text;
+  EXPECT_NE(text.find("pack.yaml:8:18: error: playbooks: 'p b2' is not a playbook id"), std::string::npos) << text;
+  EXPECT_NE(text.find("pack.yaml:9:10: error: example: expected true or false"), std::string::npos) << text;
+}
+
+TEST(TenantPolicyTest, TheShippedPolicyPackLoads) {
+  auto l = loadTenantDirectories({std::string(HINOMI_SOURCE_DIR) + "/config/tenants"});
+  ASSERT_TRUE(l.ok()) << l.errorText();
+  ASSERT_EQ(l.policies.size(), 6u);  // default and the five seed organisations
+  const TenantPolicy* katsuragi = l.policies.find("katsuragi");
+  const TenantPolicy* shunan = l.policies.find("shunan");
+  const TenantPolicy* kasama = l.policies.find("kasama");
+  const TenantPolicy* toyama = l.policies.find("toyama");
+  ASSERT_TRUE(katsuragi && shunan && kasama && toyama && l.policies.find("kawasaki"));
+  EXPECT_EQ(katsuragi->model, NetworkModel::kThreeTier);
+  EXPECT_EQ(katsuragi->terminals, TerminalModel::kAlpha);
+  EXPECT_EQ(shunan->terminals, TerminalModel::kBeta);
+  EXPECT_EQ(kasama->model, NetworkModel::kTwoTier);
+  EXPECT_EQ(toyama->model, NetworkModel::kNone);
+  EXPECT_TRUE(katsuragi->example);
+  // Screen transfer from the internet segment into LGWAN: normal under β, a breach under α.
+  auto allowed = [](const TenantPolicy* p, const char* src, const char* dst) {
+    return p->flowAllowed(p->zoneOf(ip(src)), p->zoneOf(ip(dst)), ip(src), ip(dst));
+  };
+  EXPECT_TRUE(allowed(shunan, "172.22.3.4", "10.22.5.2"));
+  EXPECT_FALSE(allowed(katsuragi, "172.21.3.4", "10.12.5.2"));
+  // Direct egress: only a tenant without a security cloud allows it.
+  EXPECT_FALSE(allowed(katsuragi, "172.21.3.4", "203.0.113.5"));
+  EXPECT_TRUE(allowed(kasama, "172.24.3.4", "203.0.113.5"));
+  for (const auto& [id, p] : l.policies.all()) {
+    if (id == "default") continue;
+    EXPECT_FALSE(p.contacts.contacts.empty()) << id;
+    EXPECT_TRUE(p.calendar.has_business_hours) << id;
+    EXPECT_TRUE(p.contacts.acknowledge.count("critical")) << id;
+  }
+}
+
+}  // namespace
+}  // namespace hinomi::correlator
