@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/load_config.h"
+#include "correlator/rules/rule_loader.h"
 
 namespace hinomi::cli {
 namespace {
@@ -24,11 +25,25 @@ void addConfigCommand(CLI::App& app, int& exit_code) {
   check->add_option("-c,--config", *path, "Configuration file (default: the embedded config/hinomi.yaml)");
   check->callback([path, &exit_code] {
     auto cfg = loadConfigOrReport(*path, "");
-    if (!cfg || !loadTenantPoliciesOrReport(*cfg)) {  // the tenant policies it names are checked too
+    if (!cfg) {
       exit_code = 1;
       return;
     }
-    std::cout << (path->empty() ? "<embedded>/hinomi.yaml" : *path) << ": configuration is valid\n";
+    // Everything the file names is checked too: tenant policies, decoders and rules. `hinomi run`
+    // would load the rules that are fine and log the others; a check reports every one.
+    auto tenants = loadTenantPoliciesOrReport(*cfg);
+    auto decoders = loadDecodersOrReport(*cfg, {});
+    auto loaded = rules::loadRules(rulePaths(*cfg, !path->empty(), {}));
+    for (const auto& e : loaded.errors) std::cerr << e.toString() << "\n";
+    if (!loaded.errors.empty()) std::cerr << loaded.errors.size() << " errors in the rules\n";
+    if (!tenants || !decoders || !loaded.errors.empty() || !loaded.set) {
+      exit_code = 1;
+      return;
+    }
+    size_t correlations = loaded.correlations ? loaded.correlations->size() : 0;
+    std::cout << (path->empty() ? "<embedded>/hinomi.yaml" : *path) << ": configuration is valid ("
+              << decoders->size() << " decoders, " << loaded.set->size() << " rules, " << correlations
+              << " correlations, " << tenants->size() << " tenant policies)\n";
     exit_code = 0;
   });
 

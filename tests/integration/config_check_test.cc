@@ -1,4 +1,5 @@
 // `hinomi config check` as users run it.
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -20,7 +21,24 @@ TEST(ConfigCheckTest, EmbeddedDefaultAndShippedFileAreValid) {
   auto shipped = std::string(HINOMI_SOURCE_DIR) + "/config/hinomi.yaml";
   r = runProgram({HINOMI_BINARY, "config", "check", "-c", shipped});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, shipped + ": configuration is valid\n");
+  EXPECT_EQ(r.out.rfind(shipped + ": configuration is valid (", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find(" tenant policies)\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(ConfigCheckTest, DecodersAndRulesTheFileNamesAreCheckedToo) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "decoders");
+  std::filesystem::create_directories(dir.path() / "rules");
+  dir.write("decoders/bad.yaml", "decoders:\n  - name: x\n    app: a\n    patterns: ['(unclosed']\n");
+  dir.write("rules/bad.yml", "title: t\nid: r1\nlogsource: {product: linux}\ndetection:\n  sel: {a|nosuch: b}\n  condition: sel\n");
+  auto cfg = dir.write("c.yaml", "correlator:\n  decoders: [decoders]\n  rules: [rules]\n");
+  auto r = runProgram({HINOMI_BINARY, "config", "check", "-c", cfg});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("decoders/bad.yaml:4:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rules/bad.yml:5:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("1 errors in the rules"), std::string::npos) << r.err;
 }
 
 TEST(ConfigCheckTest, ThreeMistakesGiveThreeLocatedErrors) {
