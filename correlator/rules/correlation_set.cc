@@ -29,6 +29,16 @@ const std::vector<std::pair<int, int>>& CorrelationSet::usersOfCorrelation(size_
 }
 bool CorrelationSet::raisesOwnIncidents(size_t rule) const { return rule >= rule_silent_.size() || !rule_silent_[rule]; }
 
+std::shared_ptr<const CorrelationSet> CorrelationSet::withLoud(const std::string& correlation_id) const {
+  auto copy = std::make_shared<CorrelationSet>(*this);
+  for (auto& c : copy->correlations_)
+    if (c.rule.id == correlation_id) {
+      c.silent = false;
+      return copy;
+    }
+  return nullptr;
+}
+
 CompiledCorrelations CorrelationCompile::run(std::vector<CorrelationRule> input, const RuleSet& rules,
                                              const std::vector<Pipeline>& pipelines) {
   CompiledCorrelations out;

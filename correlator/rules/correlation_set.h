@@ -45,6 +45,9 @@ class CorrelationSet {
   // False for a detection rule that only feeds correlations (Sigma's default `generate: false`):
   // its own single-event incidents are not raised.
   bool raisesOwnIncidents(size_t rule) const;
+  // A copy where the correlation with this id raises its incidents even if it only feeds others:
+  // `rules test` checks a chain step's own script this way. Null when no correlation has the id.
+  std::shared_ptr<const CorrelationSet> withLoud(const std::string& correlation_id) const;
 
  private:
   friend struct CorrelationCompile;

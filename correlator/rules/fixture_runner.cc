@@ -88,9 +88,10 @@ FixtureRun runFixtures(const std::vector<RuleFixture>& fixtures, const RuleSet& 
       result.correlation = it->second;
       result.location = fixture.location;
       result.expect_fire = !fixture.expect.empty();
-      // The whole correlation set, as replay runs it: chains and silenced rules behave the same.
-      correlator::CorrelationEngine engine(std::shared_ptr<const CorrelationSet>(correlations, [](const CorrelationSet*) {}),
-                                           correlator::CorrelationOptions{});
+      // The whole correlation set, as replay runs it: chains and silenced rules behave the same,
+      // except that the correlation under test raises its incidents even where it only feeds others.
+      std::shared_ptr<const CorrelationSet> set = correlations->withLoud(fixture.rule_id);
+      correlator::CorrelationEngine engine(std::move(set), correlator::CorrelationOptions{});
       std::vector<correlator::Incident> incidents;
       std::vector<int> matched;
       for (const auto& c : fixture.script) {

@@ -6,7 +6,9 @@
 
 #include "correlator/decoders/decoder_loader.h"
 #include "correlator/rules/fixture_runner.h"
+#include "correlator/rules/correlation_set.h"
 #include "correlator/rules/rule_fixtures.h"
+#include "correlator/rules/sigma_reader.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/unit/correlator/rules/rules_test_util.h"
 
@@ -169,6 +171,44 @@ TEST_F(FixtureRunnerTest, UnknownRuleIdsAreErrorsAndUntestedRulesListed) {
   EXPECT_EQ(r.cases.size(), 1u);  // the unknown rule's cases do not run
   ASSERT_EQ(r.untested.size(), 1u);
   EXPECT_EQ(r.untested[0]->id, "untested");
+}
+
+// A correlation that only feeds another is silent in replay, but its own script checks its
+// incidents: rules test runs the one under test loud. The outer correlation stays as it is.
+TEST(RuleFixturesTest, AScriptTestsAChainStepThatIsSilentInReplay) {
+  auto read = readSigmaText(
+      "title: Fail\nid: fail\ndetection: {sel: {k: fail}, condition: sel}\n---\n"
+      "title: Ok\nid: ok\ndetection: {sel: {k: ok}, condition: sel}\n---\n"
+      "title: Burst\nid: burst\ncorrelation: {type: event_count, rules: [fail], group-by: [u], timespan: 1m, "
+      "condition: {gte: 2}}\n---\n"
+      "title: Then ok\nid: then-ok\ncorrelation: {type: temporal_ordered, rules: [burst, ok], group-by: [u], "
+      "timespan: 5m}\n",
+      "c.yml");
+  for (const auto& e : read.errors) ADD_FAILURE() << e.toString();
+  auto rules = RuleSet::build(std::move(read.rules));
+  ASSERT_TRUE(rules.has_value());
+  auto compiled = compileCorrelations(std::move(read.correlations), *rules, {});
+  for (const auto& e : compiled.errors) ADD_FAILURE() << e.toString();
+  ASSERT_EQ(compiled.set->size(), 2u);
+  EXPECT_TRUE(compiled.set->correlations()[0].silent);  // burst only feeds then-ok
+  ASSERT_EQ(compiled.set->withLoud("burst")->correlations()[0].silent, false);
+  EXPECT_TRUE(compiled.set->correlations()[0].silent);  // the original is unchanged
+  EXPECT_EQ(compiled.set->withLoud("nope"), nullptr);
+
+  const std::string two_fails =
+      "script:\n"
+      "  - event: {ts: '2026-11-23T00:00:00Z', fields: {k: fail, u: x}}\n"
+      "  - event: {ts: '2026-11-23T00:00:10Z', fields: {k: fail, u: x}}\n";
+  auto load = readFixtureText("rule: burst\n" + two_fails + "expect:\n  - {group: {u: x}, event_count: 2}\n"
+                              "---\nrule: then-ok\n" + two_fails + "expect: []\n", "t.yaml");
+  for (const auto& e : load.errors) ADD_FAILURE() << e.toString();
+  correlator::DecoderSet no_decoders;
+  auto r = runFixtures(load.fixtures, *rules, no_decoders, kNow, nullptr, compiled.set.get());
+  EXPECT_TRUE(r.errors.empty());
+  ASSERT_EQ(r.cases.size(), 2u);
+  EXPECT_TRUE(r.cases[0].passed()) << r.cases[0].mismatch;
+  EXPECT_EQ(r.cases[0].incidents.size(), 1u);
+  EXPECT_TRUE(r.cases[1].passed()) << r.cases[1].mismatch;  // no ok yet: the sequence is incomplete
 }
 
 TEST(RuleFixturesTest, LoadedFromTheTestsFoldersOfTheRulesDirectories) {
