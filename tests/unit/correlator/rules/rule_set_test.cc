@@ -290,8 +290,9 @@ TEST(RuleSetTest, ShippedRulesMatchTheirEventsAndNotTheNearMisses) {
   EXPECT_EQ(ids("fortigate", "", {{"source.zone", "internet"}, {"destination.zone", "lgwan"}, {"flow.allowed", false},
                                   {"event.outcome", "failure"}}),
             S{});  // the firewall denied it
+  // LGWAN into My Number is use case 2's, not this rule's.
   EXPECT_EQ(ids("fortigate", "", {{"source.zone", "lgwan"}, {"destination.zone", "mynumber"}, {"flow.allowed", false}}),
-            S{});
+            S{"Traffic Into the My Number Zone Against the Tenant Policy"});
 }
 
 // --- differential -------------------------------------------------------------------------------
