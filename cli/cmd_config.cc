@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "cli/load_config.h"
 #include "correlator/rules/rule_loader.h"
+#include "playbooks/playbook_loader.h"
 
 namespace hinomi::cli {
 namespace {
@@ -29,21 +30,25 @@ void addConfigCommand(CLI::App& app, int& exit_code) {
       exit_code = 1;
       return;
     }
-    // Everything the file names is checked too: tenant policies, decoders and rules. `hinomi run`
+    // Everything the file names is checked too: tenant policies, decoders, rules and playbooks. `hinomi run`
     // would load the rules that are fine and log the others; a check reports every one.
     auto tenants = loadTenantPoliciesOrReport(*cfg);
     auto decoders = loadDecodersOrReport(*cfg, {});
     auto loaded = rules::loadRules(rulePaths(*cfg, !path->empty(), {}));
     for (const auto& e : loaded.errors) std::cerr << e.toString() << "\n";
     if (!loaded.errors.empty()) std::cerr << loaded.errors.size() << " errors in the rules\n";
-    if (!tenants || !decoders || !loaded.errors.empty() || !loaded.set) {
+    auto plays = playbooks::loadPlaybookDirectories(cfg->playbooks, /*missing_ok=*/!cfg->playbooks_in_file);
+    for (const auto& e : plays.errors) std::cerr << e.toString() << "\n";
+    if (!plays.errors.empty()) std::cerr << plays.errors.size() << " errors in the playbooks\n";
+    if (!tenants || !decoders || !loaded.errors.empty() || !loaded.set || !plays.ok()) {
       exit_code = 1;
       return;
     }
     size_t correlations = loaded.correlations ? loaded.correlations->size() : 0;
     std::cout << (path->empty() ? "<embedded>/hinomi.yaml" : *path) << ": configuration is valid ("
               << decoders->size() << " decoders, " << loaded.set->size() << " rules, " << correlations
-              << " correlations, " << tenants->size() << " tenant policies)\n";
+              << " correlations, " << tenants->size() << " tenant policies, " << plays.playbooks.size()
+              << " playbooks)\n";
     exit_code = 0;
   });
 

@@ -20,5 +20,6 @@ void addRulesCommand(CLI::App& app, int& exit_code);
 // `rules test`, added by addRulesCommand under its `rules` subcommand.
 void addRulesTestCommand(CLI::App& rules, int& exit_code);
 void addReplayCommand(CLI::App& app, int& exit_code);
+void addPlaybooksCommand(CLI::App& app, int& exit_code);
 
 }  // namespace hinomi::cli

@@ -105,6 +105,11 @@ Schema<HinomiConfig> rootSchema() {
              "tenant's zones and allowed zone pairs, from which events get source.zone, "
              "destination.zone and flow.allowed. Relative paths as for correlator.decoders; the "
              "default directory may be absent (no enrichment), one named here must exist");
+  s.textList("playbooks", &HinomiConfig::playbooks,
+             "Directories of playbook files (*.yaml; docs/playbooks.md): each incident category's "
+             "緊急時対応計画 (contacts by role, report items, response steps, 再発防止 record). "
+             "Relative paths as for correlator.decoders; the default directory may be absent, one "
+             "named here must exist");
   return s;
 }
 }  // namespace
@@ -127,6 +132,12 @@ HinomiConfig loadConfigText(const std::string& text, Diagnostics& diag, const st
       cfg.tenants_in_file = true;
       if (!base_dir.empty())
         for (auto& d : cfg.tenants)
+          if (!d.empty() && std::filesystem::path(d).is_relative()) d = (std::filesystem::path(base_dir) / d).string();
+    }
+    if (top["playbooks"]) {
+      cfg.playbooks_in_file = true;
+      if (!base_dir.empty())
+        for (auto& d : cfg.playbooks)
           if (!d.empty() && std::filesystem::path(d).is_relative()) d = (std::filesystem::path(base_dir) / d).string();
     }
   }

@@ -52,6 +52,9 @@ struct HinomiConfig {
   // Whether the file named `tenants` itself: a directory it names must exist, while the default
   // one may be absent (then no tenant has a policy and nothing is enriched).
   bool tenants_in_file = false;
+  // Directories of playbook files (docs/playbooks.md); the default one may be absent.
+  std::vector<std::string> playbooks = {"config/playbooks"};
+  bool playbooks_in_file = false;
 
   std::string embeddedBusPath() const { return data_dir + "/bus"; }
   std::string spoolPath() const { return data_dir + "/spool"; }

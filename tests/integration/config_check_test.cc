@@ -22,7 +22,7 @@ TEST(ConfigCheckTest, EmbeddedDefaultAndShippedFileAreValid) {
   r = runProgram({HINOMI_BINARY, "config", "check", "-c", shipped});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind(shipped + ": configuration is valid (", 0), 0u) << r.out;
-  EXPECT_NE(r.out.find(" tenant policies)\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" tenant policies, 8 playbooks)\n"), std::string::npos) << r.out;
   EXPECT_EQ(r.err, "");
 }
 
