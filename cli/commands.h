@@ -21,5 +21,6 @@ void addRulesCommand(CLI::App& app, int& exit_code);
 void addRulesTestCommand(CLI::App& rules, int& exit_code);
 void addReplayCommand(CLI::App& app, int& exit_code);
 void addPlaybooksCommand(CLI::App& app, int& exit_code);
+void addAuditCommand(CLI::App& app, int& exit_code);
 
 }  // namespace hinomi::cli

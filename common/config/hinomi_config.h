@@ -59,6 +59,7 @@ struct HinomiConfig {
   std::string embeddedBusPath() const { return data_dir + "/bus"; }
   std::string spoolPath() const { return data_dir + "/spool"; }
   std::string correlatorStatePath() const { return data_dir + "/correlator"; }
+  std::string auditLogPath() const { return data_dir + "/audit"; }
   std::string tailPositionPath(const std::string& listener) const { return data_dir + "/tail/" + listener + ".pos"; }
 };
 
