@@ -15,6 +15,9 @@
 #include "common/time.h"
 #include "correlator/detection_loader.h"
 #include "correlator/detector.h"
+#include "playbooks/case_intake.h"
+#include "playbooks/case_store.h"
+#include "playbooks/playbook_loader.h"
 
 namespace hinomi::cli {
 namespace {
@@ -119,6 +122,25 @@ int runAll(const std::string& path, const std::string& data_dir) {
     detector = std::move(*started);
   }
 
+  // The responder's intake: incidents into cases (docs/playbooks.md). Playbook files with errors
+  // are logged and left out, as refused rules are; the others run.
+  auto plays = std::make_shared<playbooks::PlaybookLoad>(
+      playbooks::loadPlaybookDirectories(cfg->playbooks, /*missing_ok=*/!cfg->playbooks_in_file));
+  for (const auto& e : plays->errors) log->error("Playbook refused. {}", e.toString());
+  auto cases = playbooks::CaseStore::open(cfg->responderStatePath());
+  if (!cases) {
+    log->error("Cannot open the case store. {}", cases.error().toString());
+    return 1;
+  }
+  playbooks::CaseIntakeOptions intake_options;
+  intake_options.incidents_topic = cfg->topics.incidents;
+  auto intake = playbooks::CaseIntake::start(**bus, intake_options, **cases, plays);
+  if (!intake) {
+    log->error("Cannot start the responder. {}", intake.error().toString());
+    return 1;
+  }
+  log->info("Responder started. playbooks={} refused_files={}", plays->playbooks.size(), plays->errors.size());
+
   HttpServer http;  // before the collector: its http listeners add their route to it
   auto collector = collector::Collector::start(*cfg, **bus, &http);
   if (!collector) {
@@ -144,6 +166,10 @@ int runAll(const std::string& path, const std::string& data_dir) {
   detector.reset();
   if (windows) windows->stop();  // after the matches: what was published is counted, or read again
   windows.reset();
+  // Last the responder, so the incidents of the last batches are taken into cases (or read again).
+  (*intake)->stop();
+  intake->reset();
+  cases->reset();
   http.stop();
   if (auto st = (*bus)->flush(std::chrono::seconds(30)); !st)
     log->warn("Bus flush incomplete. error={}", st.error().toString());

@@ -22,5 +22,6 @@ void addRulesTestCommand(CLI::App& rules, int& exit_code);
 void addReplayCommand(CLI::App& app, int& exit_code);
 void addPlaybooksCommand(CLI::App& app, int& exit_code);
 void addAuditCommand(CLI::App& app, int& exit_code);
+void addCasesCommand(CLI::App& app, int& exit_code);
 
 }  // namespace hinomi::cli

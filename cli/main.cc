@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   hinomi::cli::addReplayCommand(app, exit_code);
   hinomi::cli::addPlaybooksCommand(app, exit_code);
   hinomi::cli::addAuditCommand(app, exit_code);
+  hinomi::cli::addCasesCommand(app, exit_code);
   hinomi::cli::addVersionCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;

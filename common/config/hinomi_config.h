@@ -60,6 +60,7 @@ struct HinomiConfig {
   std::string spoolPath() const { return data_dir + "/spool"; }
   std::string correlatorStatePath() const { return data_dir + "/correlator"; }
   std::string auditLogPath() const { return data_dir + "/audit"; }
+  std::string responderStatePath() const { return data_dir + "/responder"; }
   std::string tailPositionPath(const std::string& listener) const { return data_dir + "/tail/" + listener + ".pos"; }
 };
 

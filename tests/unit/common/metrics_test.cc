@@ -5,6 +5,7 @@
 #include "common/bus/bus_metrics.h"
 #include "common/http_server.h"
 #include "correlator/detector_metrics.h"
+#include "playbooks/responder_metrics.h"
 
 namespace hinomi {
 namespace {
@@ -27,6 +28,7 @@ TEST(MetricsTest, EveryRegisteredMetricFollowsTheConvention) {
   bus::BusMetrics::forTopic("embedded", "hinomi.events");
   bus::BusMetrics::forTopic("kafka", "hinomi.events");
   correlator::DetectorMetrics::get().ruleMatches("some-rule");
+  playbooks::ResponderMetrics::get().incidents->Add({{"outcome", "opened"}});
   auto families = metrics::registry().Collect();
   ASSERT_FALSE(families.empty());
   for (const auto& f : families) {

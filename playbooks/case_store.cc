@@ -1,0 +1,173 @@
+#include "playbooks/case_store.h"
+
+#include <filesystem>
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+namespace hinomi::playbooks {
+namespace {
+
+Error storeError(const std::string& what, const rocksdb::Status& s) {
+  return Error{ErrorCode::kIo, what + ": " + s.ToString(), {}};
+}
+
+// The case's group: the playbook's case.group_by values from the incident's fields ("" when absent,
+// so incidents without the field share one case per tenant and window).
+nlohmann::json groupOf(const Playbook& p, const correlator::Incident& incident) {
+  nlohmann::json g = nlohmann::json::object();
+  for (const auto& field : p.group_by) g[field] = incident.fields.value(field, std::string_view());
+  return g;
+}
+
+std::string openKey(const std::string& tenant, const std::string& playbook, const nlohmann::json& group) {
+  std::string key = tenant;
+  key.push_back('\0');
+  key += playbook;
+  key.push_back('\0');
+  key += group.dump();  // keys sorted: the same group, the same key
+  return key;
+}
+
+}  // namespace
+
+const char* intakeOutcomeName(Intake::Outcome outcome) {
+  switch (outcome) {
+    case Intake::Outcome::kOpened: return "opened";
+    case Intake::Outcome::kJoined: return "joined";
+    case Intake::Outcome::kDuplicate: return "duplicate";
+    case Intake::Outcome::kNoPlaybook: return "no_playbook";
+  }
+  return "?";
+}
+
+Result<std::unique_ptr<CaseStore>> CaseStore::open(const std::string& path) { return openWith(path, false); }
+Result<std::unique_ptr<CaseStore>> CaseStore::openReadOnly(const std::string& path) { return openWith(path, true); }
+
+Result<std::unique_ptr<CaseStore>> CaseStore::openWith(const std::string& path, bool read_only) {
+  std::error_code ec;
+  if (!read_only) std::filesystem::create_directories(path, ec);
+  rocksdb::DBOptions options;
+  options.create_if_missing = !read_only;
+  options.create_missing_column_families = !read_only;
+  options.keep_log_file_num = 4;
+  rocksdb::ColumnFamilyOptions cf;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+      {rocksdb::kDefaultColumnFamilyName, cf}, {"cases", cf}, {"incidents", cf}, {"open", cf}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(options, path, cfs, &handles, &raw)
+                                : rocksdb::DB::Open(options, path, cfs, &handles, &raw);
+  if (!s.ok()) return tl::unexpected(storeError("cannot open the case store at " + path, s));
+  std::unique_ptr<CaseStore> store(new CaseStore());
+  store->db_.reset(raw);
+  store->read_only_ = read_only;
+  store->default_ = handles[0];
+  store->cases_ = handles[1];
+  store->incidents_ = handles[2];
+  store->open_ = handles[3];
+  return store;
+}
+
+CaseStore::~CaseStore() {
+  if (!db_) return;
+  for (auto* h : {default_, cases_, incidents_, open_})
+    if (h) db_->DestroyColumnFamilyHandle(h);
+  (void)db_->Close();
+}
+
+Result<Intake> CaseStore::intake(const correlator::Incident& incident, const PlaybookLoad& playbooks, int64_t now_us) {
+  if (read_only_) return makeError(ErrorCode::kInvalidArgument, "the case store is open read-only");
+  std::lock_guard<std::mutex> lock(mu_);
+  Intake out;
+  std::string seen;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), incidents_, incident.id, &seen);
+  if (s.ok()) {
+    out.outcome = Intake::Outcome::kDuplicate;
+    out.case_id = seen;
+    return out;
+  }
+  if (!s.IsNotFound()) return tl::unexpected(storeError("cannot read the incident index", s));
+
+  rocksdb::WriteBatch batch;
+  const Playbook* p = playbooks.select(incident.tags, incident.level, incident.tenant);
+  if (p == nullptr) {
+    batch.Put(incidents_, incident.id, "");  // remembered, so a re-delivery is a duplicate too
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    s = db_->Write(wo, &batch);
+    if (!s.ok()) return tl::unexpected(storeError("cannot record the incident", s));
+    return out;
+  }
+
+  nlohmann::json group = groupOf(*p, incident);
+  const std::string okey = openKey(incident.tenant, p->id, group);
+  std::optional<CaseRecord> kase;
+  std::string case_id;
+  s = db_->Get(rocksdb::ReadOptions(), open_, okey, &case_id);
+  if (s.ok()) {
+    std::string text;
+    s = db_->Get(rocksdb::ReadOptions(), cases_, case_id, &text);
+    if (!s.ok()) return tl::unexpected(storeError("the open-case index names a case that cannot be read", s));
+    auto c = CaseRecord::fromJson(text);
+    if (!c) return tl::unexpected(c.error());
+    // A closed case, or an incident past the case's window, opens a new case.
+    if (c->state != "closed" && incident.first_ts_us <= c->window_end_us && incident.first_ts_us >= c->first_ts_us)
+      kase = std::move(*c);
+  } else if (!s.IsNotFound()) {
+    return tl::unexpected(storeError("cannot read the open-case index", s));
+  }
+
+  if (kase) {
+    out.outcome = Intake::Outcome::kJoined;
+    if (levelRank(incident.level) > levelRank(kase->level)) kase->level = incident.level;
+  } else {
+    out.outcome = Intake::Outcome::kOpened;
+    kase.emplace();
+    // Stable: a restart that sees the same first incident makes the same case.
+    kase->id = correlator::stableUuid(std::string("case\0", 5) + incident.tenant + '\0' + p->id + '\0' + incident.id);
+    kase->tenant = incident.tenant;
+    kase->playbook = p->id;
+    kase->group = group;
+    kase->level = incident.level;
+    kase->first_ts_us = incident.first_ts_us;
+    kase->window_end_us = incident.first_ts_us + p->window_secs * 1000000;
+    kase->opened_us = now_us;
+  }
+  kase->incident_ids.push_back(incident.id);
+  kase->timeline.push_back({incident.first_ts_us, "incident", incident.id, "[" + incident.level + "] " + incident.title});
+  out.case_id = kase->id;
+
+  batch.Put(cases_, kase->id, kase->toJson().dump());
+  batch.Put(incidents_, incident.id, kase->id);
+  batch.Put(open_, okey, kase->id);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  s = db_->Write(wo, &batch);
+  if (!s.ok()) return tl::unexpected(storeError("cannot store the case", s));
+  return out;
+}
+
+Result<std::optional<CaseRecord>> CaseStore::get(const std::string& case_id) const {
+  std::string text;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cases_, case_id, &text);
+  if (s.IsNotFound()) return std::optional<CaseRecord>();
+  if (!s.ok()) return tl::unexpected(storeError("cannot read the case", s));
+  auto c = CaseRecord::fromJson(text);
+  if (!c) return tl::unexpected(c.error());
+  return std::optional<CaseRecord>(std::move(*c));
+}
+
+Result<std::vector<CaseRecord>> CaseStore::list(const std::string& tenant) const {
+  std::vector<CaseRecord> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cases_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto c = CaseRecord::fromJson(it->value().ToString());
+    if (!c) return tl::unexpected(c.error());
+    if (tenant.empty() || c->tenant == tenant) out.push_back(std::move(*c));
+  }
+  if (!it->status().ok()) return tl::unexpected(storeError("cannot list the cases", it->status()));
+  return out;
+}
+
+}  // namespace hinomi::playbooks
