@@ -1,17 +1,14 @@
 // The detection stage of `hinomi run`: a syslog line a shipped rule matches becomes exactly one
 // incident on hinomi.incidents, and a restart neither loses nor repeats it.
-#include <signal.h>
-
 #include <regex>
 #include <sstream>
 #include <thread>
-
-#include <httplib.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "tests/testing/child_process.h"
+#include "tests/testing/hinomi_run.h"
 #include "tests/testing/temp_dir.h"
 
 namespace hinomi {
@@ -21,6 +18,10 @@ using namespace std::chrono_literals;
 using testing::ChildProcess;
 using testing::runProgram;
 using testing::TempDir;
+using testing::metricValue;
+using testing::stopRun;
+using testing::waitForMetric;
+using testing::waitUntilRunning;
 
 const std::string kSource = HINOMI_SOURCE_DIR;
 
@@ -34,52 +35,6 @@ std::string config(const TempDir& dir, const std::string& rules = kSource + "/co
                                       "correlator:\n"
                                       "  decoders: [" + kSource + "/config/decoders]\n"
                                       "  rules: [" + rules + "]\n");
-}
-
-struct Running {
-  int tcp = -1;
-  int http = -1;
-};
-
-Running waitUntilRunning(ChildProcess& p) {
-  Running r;
-  auto listener = p.waitForLine("listener=syslog-tcp ", 30s, /*from_stderr=*/true);
-  std::smatch m;
-  if (listener && std::regex_search(*listener, m, std::regex("port=([0-9]+)"))) r.tcp = std::stoi(m[1]);
-  auto http = p.waitForLine("HTTP server listening address=", 30s, true);
-  if (http) r.http = std::stoi(http->substr(http->rfind(':') + 1));
-  if (!p.waitForLine("hinomi running.", 30s, true)) r.http = -1;
-  return r;
-}
-
-// The value of an unlabelled series on /metrics; -1 when absent or unreachable.
-double metric(int http_port, const std::string& name) {
-  auto res = httplib::Client("127.0.0.1", http_port).Get("/metrics");
-  if (!res) return -1;
-  std::smatch m;
-  if (!std::regex_search(res->body, m, std::regex("\n" + name + " ([0-9.e+]+)\n"))) return -1;
-  return std::stod(m[1]);
-}
-
-bool waitForMetric(int http_port, const std::string& name, double at_least) {
-  for (auto deadline = std::chrono::steady_clock::now() + 30s; std::chrono::steady_clock::now() < deadline;) {
-    if (metric(http_port, name) >= at_least) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
-}
-
-void sendLine(int port, const std::string& message) {
-  auto r = runProgram({"/usr/bin/logger", "-n", "127.0.0.1", "-P", std::to_string(port), "--tcp", "--rfc3164", "-t",
-                       "sshd", "-p", "auth.info", message});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-}
-
-void stop(ChildProcess& p) {
-  p.signal(SIGTERM);
-  auto code = p.wait(60s);
-  ASSERT_TRUE(code.has_value());
-  ASSERT_EQ(*code, 0) << p.stderrText();
 }
 
 std::vector<nlohmann::json> incidentsOnTheBus(const std::string& cfg) {
@@ -105,16 +60,16 @@ TEST(DetectorRunTest, AFailedRootPasswordBecomesOneIncidentAcrossARestart) {
     ASSERT_TRUE(std::regex_search(lint.out, n, std::regex("([0-9]+) rules loaded, 0 refused"))) << lint.out;
     EXPECT_NE(hinomi.stderrText().find("decoder_errors=0 rules=" + n[1].str() + " refused=0"), std::string::npos)
         << hinomi.stderrText();
-    sendLine(r.tcp, "Failed password for root from 203.0.113.9 port 52113 ssh2");
+    testing::sendSyslogTcp(r.tcp, "sshd", "Failed password for root from 203.0.113.9 port 52113 ssh2");
     ASSERT_TRUE(waitForMetric(r.http, "hinomi_correlator_incidents_published_total", 1)) << hinomi.stderrText();
-    EXPECT_EQ(metric(r.http, "hinomi_correlator_events_total"), 1);
-    EXPECT_EQ(metric(r.http, "hinomi_correlator_events_decoded_total"), 1);
-    EXPECT_EQ(metric(r.http, "hinomi_correlator_rules_loaded") + metric(r.http, "hinomi_correlator_correlations_loaded"),
+    EXPECT_EQ(metricValue(r.http, "hinomi_correlator_events_total"), 1);
+    EXPECT_EQ(metricValue(r.http, "hinomi_correlator_events_decoded_total"), 1);
+    EXPECT_EQ(metricValue(r.http, "hinomi_correlator_rules_loaded") + metricValue(r.http, "hinomi_correlator_correlations_loaded"),
               std::stod(n[1]));
     std::smatch c;
     ASSERT_TRUE(std::regex_search(lint.out, c, std::regex("; ([0-9]+) correlations;"))) << lint.out;
-    EXPECT_EQ(metric(r.http, "hinomi_correlator_correlations_loaded"), std::stod(c[1]));
-    stop(hinomi);
+    EXPECT_EQ(metricValue(r.http, "hinomi_correlator_correlations_loaded"), std::stod(c[1]));
+    stopRun(hinomi);
   }
   auto incidents = incidentsOnTheBus(cfg);
   ASSERT_EQ(incidents.size(), 1u);
@@ -133,13 +88,13 @@ TEST(DetectorRunTest, AFailedRootPasswordBecomesOneIncidentAcrossARestart) {
     ChildProcess hinomi({HINOMI_BINARY, "run", "-c", cfg});
     auto r = waitUntilRunning(hinomi);
     ASSERT_GT(r.tcp, 0) << hinomi.stderrText();
-    sendLine(r.tcp, "Accepted publickey for alice from 10.0.0.5 port 52200 ssh2");
+    testing::sendSyslogTcp(r.tcp, "sshd", "Accepted publickey for alice from 10.0.0.5 port 52200 ssh2");
     // A batch is observed once committed: by then anything re-read would show in both counts.
     ASSERT_TRUE(waitForMetric(r.http, "hinomi_correlator_batch_duration_seconds_count", 1)) << hinomi.stderrText();
     ASSERT_TRUE(waitForMetric(r.http, "hinomi_correlator_events_total", 1)) << hinomi.stderrText();
-    EXPECT_EQ(metric(r.http, "hinomi_correlator_events_total"), 1);
-    EXPECT_EQ(metric(r.http, "hinomi_correlator_incidents_published_total"), 0);
-    stop(hinomi);
+    EXPECT_EQ(metricValue(r.http, "hinomi_correlator_events_total"), 1);
+    EXPECT_EQ(metricValue(r.http, "hinomi_correlator_incidents_published_total"), 0);
+    stopRun(hinomi);
   }
   auto after = incidentsOnTheBus(cfg);
   ASSERT_EQ(after.size(), 1u);
@@ -173,7 +128,7 @@ TEST(DetectorRunTest, DisabledItLoadsNoRulesAndRunsTheCollectorAlone) {
                                           "correlator:\n  enabled: false\n  rules: [" + dir.file("missing-rules") + "]\n");
   ChildProcess hinomi({HINOMI_BINARY, "run", "-c", cfg});
   ASSERT_TRUE(hinomi.waitForLine("hinomi running.", 30s, /*from_stderr=*/true)) << hinomi.stderrText();
-  stop(hinomi);
+  stopRun(hinomi);
   EXPECT_EQ(hinomi.stderrText().find("Detector started"), std::string::npos) << hinomi.stderrText();
 }
 

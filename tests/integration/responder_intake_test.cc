@@ -1,27 +1,26 @@
 // The responder's intake in `hinomi run`: incidents raised from syslog become cases (the playbook
 // their rule's tags select, joined by the playbook's group), visible with `hinomi cases list`, and
 // a restart neither loses nor repeats them.
-#include <signal.h>
-
-#include <regex>
 #include <sstream>
-#include <thread>
-
-#include <httplib.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "tests/testing/child_process.h"
+#include "tests/testing/hinomi_run.h"
 #include "tests/testing/temp_dir.h"
 
 namespace hinomi {
 namespace {
 
-using namespace std::chrono_literals;
 using testing::ChildProcess;
 using testing::runProgram;
 using testing::TempDir;
+using testing::metricValue;
+using testing::sendSyslogTcp;
+using testing::stopRun;
+using testing::waitForMetric;
+using testing::waitUntilRunning;
 
 const std::string kSource = HINOMI_SOURCE_DIR;
 
@@ -39,52 +38,11 @@ std::string config(const TempDir& dir) {
                                       "playbooks: [" + kSource + "/config/playbooks]\n");
 }
 
-// The value of hinomi_responder_incidents_total{outcome="…"}; 0 when absent, -1 when unreachable.
-double outcomes(int http_port, const std::string& outcome) {
-  auto res = httplib::Client("127.0.0.1", http_port).Get("/metrics");
-  if (!res) return -1;
-  std::smatch m;
-  if (!std::regex_search(res->body, m, std::regex("\nhinomi_responder_incidents_total\\{outcome=\"" + outcome +
-                                                   "\"\\} ([0-9.e+]+)\n")))
-    return 0;
-  return std::stod(m[1]);
-}
-
-bool waitFor(int http_port, const std::string& outcome, double at_least) {
-  for (auto deadline = std::chrono::steady_clock::now() + 30s; std::chrono::steady_clock::now() < deadline;) {
-    if (outcomes(http_port, outcome) >= at_least) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
-}
-
-struct Running {
-  int tcp = -1;
-  int http = -1;
-};
-
-Running start(ChildProcess& p) {
-  Running r;
-  auto listener = p.waitForLine("listener=syslog-tcp ", 30s, /*from_stderr=*/true);
-  std::smatch m;
-  if (listener && std::regex_search(*listener, m, std::regex("port=([0-9]+)"))) r.tcp = std::stoi(m[1]);
-  auto http = p.waitForLine("HTTP server listening address=", 30s, true);
-  if (http) r.http = std::stoi(http->substr(http->rfind(':') + 1));
-  if (!p.waitForLine("hinomi running.", 30s, true)) r.http = -1;
-  return r;
-}
-
-void sendSshd(int port, const std::string& message) {
-  auto r = runProgram({"/usr/bin/logger", "-n", "127.0.0.1", "-P", std::to_string(port), "--tcp", "--rfc3164", "-t",
-                       "sshd", "-p", "auth.info", message});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-}
-
-void stop(ChildProcess& p) {
-  p.signal(SIGTERM);
-  auto code = p.wait(60s);
-  ASSERT_TRUE(code.has_value());
-  ASSERT_EQ(*code, 0) << p.stderrText();
+// hinomi_responder_incidents_total{outcome="…"}: 0 while no incident had that outcome.
+std::string outcome(const std::string& name) { return "hinomi_responder_incidents_total{outcome=\"" + name + "\"}"; }
+double outcomes(int http_port, const std::string& name) { return metricValue(http_port, outcome(name), 0); }
+bool waitFor(int http_port, const std::string& name, double at_least) {
+  return waitForMetric(http_port, outcome(name), at_least);
 }
 
 TEST(ResponderIntakeTest, IncidentsFromSyslogBecomeOneCaseAcrossARestart) {
@@ -92,21 +50,21 @@ TEST(ResponderIntakeTest, IncidentsFromSyslogBecomeOneCaseAcrossARestart) {
   auto cfg = config(dir);
   {
     ChildProcess hinomi({HINOMI_BINARY, "run", "-c", cfg});
-    auto r = start(hinomi);
+    auto r = waitUntilRunning(hinomi);
     ASSERT_GT(r.tcp, 0) << hinomi.stderrText();
     ASSERT_GT(r.http, 0) << hinomi.stderrText();
     EXPECT_NE(hinomi.stderrText().find("Responder started. playbooks=8 refused_files=0"), std::string::npos)
         << hinomi.stderrText();
     // Each line raises "SSH Login Attempt for a Non-Existent User" (medium, PB3, grouped by the
     // account) and "SSH Password Authentication Failed" (low: no playbook takes it).
-    sendSshd(r.tcp, "Failed password for invalid user oracle from 203.0.113.9 port 50022 ssh2");
+    sendSyslogTcp(r.tcp, "sshd", "Failed password for invalid user oracle from 203.0.113.9 port 50022 ssh2");
     ASSERT_TRUE(waitFor(r.http, "opened", 1)) << hinomi.stderrText();
-    sendSshd(r.tcp, "Failed password for invalid user oracle from 203.0.113.9 port 50023 ssh2");
+    sendSyslogTcp(r.tcp, "sshd", "Failed password for invalid user oracle from 203.0.113.9 port 50023 ssh2");
     ASSERT_TRUE(waitFor(r.http, "joined", 1)) << hinomi.stderrText();
     ASSERT_TRUE(waitFor(r.http, "no_playbook", 2)) << hinomi.stderrText();
     EXPECT_EQ(outcomes(r.http, "opened"), 1);
     EXPECT_EQ(outcomes(r.http, "duplicate"), 0);
-    stop(hinomi);
+    stopRun(hinomi);
   }
   auto listCases = [&] {
     auto r = runProgram({HINOMI_BINARY, "cases", "list", "-c", cfg, "--json"});
@@ -129,13 +87,13 @@ TEST(ResponderIntakeTest, IncidentsFromSyslogBecomeOneCaseAcrossARestart) {
   // third attempt joins the same case.
   {
     ChildProcess hinomi({HINOMI_BINARY, "run", "-c", cfg});
-    auto r = start(hinomi);
+    auto r = waitUntilRunning(hinomi);
     ASSERT_GT(r.tcp, 0) << hinomi.stderrText();
-    sendSshd(r.tcp, "Failed password for invalid user oracle from 203.0.113.9 port 50024 ssh2");
+    sendSyslogTcp(r.tcp, "sshd", "Failed password for invalid user oracle from 203.0.113.9 port 50024 ssh2");
     ASSERT_TRUE(waitFor(r.http, "joined", 1)) << hinomi.stderrText();
     EXPECT_EQ(outcomes(r.http, "opened"), 0);
     EXPECT_EQ(outcomes(r.http, "duplicate"), 0);
-    stop(hinomi);
+    stopRun(hinomi);
   }
   cases = listCases();
   ASSERT_EQ(cases.size(), 1u);
