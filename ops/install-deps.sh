@@ -12,8 +12,8 @@ runtime_build=(
   libgoogle-perftools-dev
 )
 # rsyslog (+ its OpenSSL stream driver) relays to hinomi in tests/integration/rsyslog_forward_test.cc;
-# openssl makes the test certificates.
-test_extra=(libgtest-dev libgmock-dev googletest libbenchmark-dev curl python3 rsyslog rsyslog-openssl openssl)
+# openssl makes the test certificates; python3-aiosmtpd is the SMTP server the responder's e-mails go to.
+test_extra=(libgtest-dev libgmock-dev googletest libbenchmark-dev curl python3 python3-aiosmtpd rsyslog rsyslog-openssl openssl)
 
 # SEC (simple event correlator) runs the same rules as hinomi in bench/detect_bench.sh.
 bench_extra=(sec perl)
