@@ -1,27 +1,16 @@
 #include "playbooks/audit_log.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
-#include <openssl/evp.h>
 #include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include "common/sha256.h"
 
 namespace hinomi::playbooks {
 namespace {
-
-std::string sha256Hex(const std::string& data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(data.data(), data.size(), md, &n, EVP_sha256(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (unsigned int i = 0; i < n; ++i) {
-    out.push_back(kHex[md[i] >> 4]);
-    out.push_back(kHex[md[i] & 15]);
-  }
-  return out;
-}
 
 Error auditError(const std::string& what, const std::string& path, const rocksdb::Status& s) {
   return Error{ErrorCode::kIo, what + " " + path + ": " + s.ToString(), {}};
@@ -75,53 +64,92 @@ std::string AuditLog::keyOf(uint64_t seq) {
   return buf;
 }
 
-Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::string& path) {
+Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::string& path) { return openWith(path, false); }
+Result<std::unique_ptr<AuditLog>> AuditLog::openReadOnly(const std::string& path) { return openWith(path, true); }
+
+Result<std::unique_ptr<AuditLog>> AuditLog::openWith(const std::string& path, bool read_only) {
   std::error_code ec;
-  std::filesystem::create_directories(path, ec);  // data_dir may not exist yet; Open reports failures
-  rocksdb::Options options;
-  options.create_if_missing = true;
+  if (!read_only) std::filesystem::create_directories(path, ec);  // data_dir may not exist yet
+  std::vector<std::string> names;
+  (void)rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names);  // none yet: a new database
+  if (std::find(names.begin(), names.end(), rocksdb::kDefaultColumnFamilyName) == names.end())
+    names.push_back(rocksdb::kDefaultColumnFamilyName);
+  if (std::find(names.begin(), names.end(), "audit") == names.end()) {
+    if (read_only) return makeError(ErrorCode::kNotFound, "there is no audit log at " + path);
+    names.push_back("audit");
+  }
+  rocksdb::DBOptions options;
+  options.create_if_missing = !read_only;
+  options.create_missing_column_families = !read_only;
   options.keep_log_file_num = 4;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const auto& n : names) cfs.push_back({n, rocksdb::ColumnFamilyOptions()});
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(options, path, &raw);
+  rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(options, path, cfs, &handles, &raw)
+                                : rocksdb::DB::Open(options, path, cfs, &handles, &raw);
   if (!s.ok()) return tl::unexpected(auditError("cannot open the audit log at", path, s));
   std::unique_ptr<AuditLog> log(new AuditLog());
-  log->db_.reset(raw);
+  log->owned_.reset(raw);
+  log->owned_handles_ = handles;
+  log->db_ = raw;
+  log->read_only_ = read_only;
+  for (size_t i = 0; i < names.size(); ++i)
+    if (names[i] == "audit") log->cf_ = handles[i];
+  if (auto st = log->readHead(); !st) return tl::unexpected(st.error());
+  return log;
+}
+
+Result<std::unique_ptr<AuditLog>> AuditLog::attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, bool read_only) {
+  std::unique_ptr<AuditLog> log(new AuditLog());
+  log->db_ = db;
+  log->cf_ = cf;
+  log->read_only_ = read_only;
+  if (auto st = log->readHead(); !st) return tl::unexpected(st.error());
+  return log;
+}
+
+Status AuditLog::readHead() {
   // The head is the last entry; append() chains onto it.
-  std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_));
   it->SeekToLast();
   if (it->Valid()) {
     auto e = AuditEntry::fromJson(it->value().ToString());
-    if (!e) return tl::unexpected(Error{ErrorCode::kIo, "the audit log's last entry is unreadable: " + e.error().message, {}});
-    log->head_seq_ = e->seq;
-    log->head_hash_ = e->hash;
+    if (!e) {
+      if (read_only_) return {};  // verify() says where it breaks
+      return makeError(ErrorCode::kIo, "the audit log's last entry is unreadable: " + e.error().message);
+    }
+    head_seq_ = e->seq;
+    head_hash_ = e->hash;
   }
-  return log;
-}
-
-Result<std::unique_ptr<AuditLog>> AuditLog::openReadOnly(const std::string& path) {
-  rocksdb::Options options;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::OpenForReadOnly(options, path, &raw);
-  if (!s.ok()) return tl::unexpected(auditError("cannot open the audit log at", path, s));
-  std::unique_ptr<AuditLog> log(new AuditLog());
-  log->db_.reset(raw);
-  log->read_only_ = true;
-  return log;
+  return {};
 }
 
 AuditLog::~AuditLog() {
-  if (db_) (void)db_->Close();
+  if (!owned_) return;
+  for (auto* h : owned_handles_) owned_->DestroyColumnFamilyHandle(h);
+  (void)owned_->Close();
 }
 
 Result<AuditEntry> AuditLog::append(AuditEntry entry) {
+  rocksdb::WriteBatch batch;
+  return write(std::move(entry), batch, /*sync=*/true);  // an audited action is acknowledged only once on disk
+}
+
+Result<AuditEntry> AuditLog::appendWith(AuditEntry entry, rocksdb::WriteBatch& batch) {
+  return write(std::move(entry), batch, /*sync=*/false);
+}
+
+Result<AuditEntry> AuditLog::write(AuditEntry entry, rocksdb::WriteBatch& batch, bool sync) {
   if (read_only_) return makeError(ErrorCode::kInvalidArgument, "the audit log is open read-only");
   std::lock_guard<std::mutex> lock(mu_);
   entry.seq = head_seq_ + 1;
   entry.prev = head_hash_;
   entry.hash = entry.computeHash();
+  batch.Put(cf_, keyOf(entry.seq), entry.toJson().dump());
   rocksdb::WriteOptions wo;
-  wo.sync = true;  // an audited action is acknowledged only once it is on disk
-  rocksdb::Status s = db_->Put(wo, keyOf(entry.seq), entry.toJson().dump());
+  wo.sync = sync;
+  rocksdb::Status s = db_->Write(wo, &batch);
   if (!s.ok()) return tl::unexpected(Error{ErrorCode::kIo, "cannot append to the audit log: " + s.ToString(), {}});
   head_seq_ = entry.seq;
   head_hash_ = entry.hash;
@@ -135,7 +163,7 @@ uint64_t AuditLog::headSeq() const {
 
 AuditVerification AuditLog::verify() const {
   AuditVerification v;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_));
   std::string prev;
   uint64_t expected = 1;
   auto fail = [&](const std::string& key, std::string problem) {
