@@ -1,5 +1,5 @@
 // hinomi cases list: the responder's cases, for people without the console (read-only; works
-// beside a running hinomi).
+// beside a running hinomi). The commands that work a case are in cmd_case_actions.cc.
 #include <filesystem>
 #include <iostream>
 
@@ -59,6 +59,7 @@ void addCasesCommand(CLI::App& app, int& exit_code) {
     if (!*json) std::cout << all->size() << " cases\n";
     exit_code = 0;
   });
+  addCaseActionCommands(*cases, exit_code);
 }
 
 }  // namespace hinomi::cli

@@ -15,9 +15,7 @@
 #include "common/time.h"
 #include "correlator/detection_loader.h"
 #include "correlator/detector.h"
-#include "playbooks/case_intake.h"
-#include "playbooks/case_store.h"
-#include "playbooks/playbook_loader.h"
+#include "playbooks/responder.h"
 
 namespace hinomi::cli {
 namespace {
@@ -58,6 +56,11 @@ int runAll(const std::string& path, const std::string& data_dir) {
   }
   registerProcessMetrics();
 
+  // Tenant policies are the organisation's own configuration: a bad one refuses the start.
+  auto loaded_tenants = loadTenantPoliciesOrReport(*cfg);
+  if (!loaded_tenants) return 2;
+  auto tenants = std::make_shared<const correlator::TenantPolicies>(std::move(*loaded_tenants));
+
   // Loaded before anything listens, so a rules directory that cannot be read fails the start.
   std::optional<correlator::LoadedDetection> detection;
   if (cfg->correlator.enabled) {
@@ -67,10 +70,7 @@ int runAll(const std::string& path, const std::string& data_dir) {
       return 1;
     }
     detection = std::move(*loaded);
-    // Tenant policies are the organisation's own configuration: a bad one refuses the start.
-    auto tenants = loadTenantPoliciesOrReport(*cfg);
-    if (!tenants) return 2;
-    detection->set.tenants = std::make_shared<const correlator::TenantPolicies>(std::move(*tenants));
+    detection->set.tenants = tenants;
   }
 
   auto bus = bus::openBus(cfg->bus);
@@ -122,24 +122,16 @@ int runAll(const std::string& path, const std::string& data_dir) {
     detector = std::move(*started);
   }
 
-  // The responder's intake: incidents into cases (docs/playbooks.md). Playbook files with errors
-  // are logged and left out, as refused rules are; the others run.
-  auto plays = std::make_shared<playbooks::PlaybookLoad>(
-      playbooks::loadPlaybookDirectories(cfg->playbooks, /*missing_ok=*/!cfg->playbooks_in_file));
-  for (const auto& e : plays->errors) log->error("Playbook refused. {}", e.toString());
-  auto cases = playbooks::CaseStore::open(cfg->responderStatePath());
-  if (!cases) {
-    log->error("Cannot open the case store. {}", cases.error().toString());
-    return 1;
+  // The responder: incidents into cases, cases through their playbooks (docs/playbooks.md).
+  std::unique_ptr<playbooks::Responder> responder;
+  if (cfg->responder.enabled) {
+    auto started = playbooks::Responder::start(*cfg, **bus, tenants);
+    if (!started) {
+      log->error("Cannot start the responder. {}", started.error().toString());
+      return 1;
+    }
+    responder = std::move(*started);
   }
-  playbooks::CaseIntakeOptions intake_options;
-  intake_options.incidents_topic = cfg->topics.incidents;
-  auto intake = playbooks::CaseIntake::start(**bus, intake_options, **cases, plays);
-  if (!intake) {
-    log->error("Cannot start the responder. {}", intake.error().toString());
-    return 1;
-  }
-  log->info("Responder started. playbooks={} refused_files={}", plays->playbooks.size(), plays->errors.size());
 
   HttpServer http;  // before the collector: its http listeners add their route to it
   auto collector = collector::Collector::start(*cfg, **bus, &http);
@@ -167,9 +159,8 @@ int runAll(const std::string& path, const std::string& data_dir) {
   if (windows) windows->stop();  // after the matches: what was published is counted, or read again
   windows.reset();
   // Last the responder, so the incidents of the last batches are taken into cases (or read again).
-  (*intake)->stop();
-  intake->reset();
-  cases->reset();
+  if (responder) responder->stop();
+  responder.reset();
   http.stop();
   if (auto st = (*bus)->flush(std::chrono::seconds(30)); !st)
     log->warn("Bus flush incomplete. error={}", st.error().toString());

@@ -23,5 +23,8 @@ void addReplayCommand(CLI::App& app, int& exit_code);
 void addPlaybooksCommand(CLI::App& app, int& exit_code);
 void addAuditCommand(CLI::App& app, int& exit_code);
 void addCasesCommand(CLI::App& app, int& exit_code);
+// show, ack, assign, approve, deny, done, comment, note, close, report: added under `cases`.
+void addCaseActionCommands(CLI::App& cases, int& exit_code);
+void addResponderCommand(CLI::App& app, int& exit_code);
 
 }  // namespace hinomi::cli

@@ -3,13 +3,15 @@
 // chained. Each entry carries its sequence number and the SHA-256 of the entry before it, and its own
 // hash covers both, so a modified, removed or reordered entry breaks the chain at that point;
 // verify() finds the first break. The head (last sequence and hash) is what an operator notes
-// elsewhere to catch entries cut off the end. Entries live in RocksDB (data_dir/audit), written with
-// sync so an acknowledged action is on disk.
+// elsewhere to catch entries cut off the end. Entries live in the "audit" column family of the
+// responder's RocksDB (data_dir/responder), so a case's change and its audit entry are one atomic
+// write: the log can neither miss a change that was made nor record one that was not.
 
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +19,8 @@
 
 namespace rocksdb {
 class DB;
+class ColumnFamilyHandle;
+class WriteBatch;
 }
 
 namespace hinomi::playbooks {
@@ -50,24 +54,38 @@ struct AuditVerification {
 
 class AuditLog {
  public:
-  // Opens (or creates) the log at `path`.
+  // Opens (or creates) the log in the RocksDB at `path` (its other column families are opened too
+  // and left alone).
   static Result<std::unique_ptr<AuditLog>> open(const std::string& path);
   // Opens an existing log read-only (for verify); an error when there is none.
   static Result<std::unique_ptr<AuditLog>> openReadOnly(const std::string& path);
+  // The log in column family `cf` of a database someone else owns (the case store).
+  static Result<std::unique_ptr<AuditLog>> attach(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, bool read_only);
   ~AuditLog();
 
-  // Fills seq, prev and hash and stores the entry; returns it as stored.
+  // Fills seq, prev and hash and stores the entry with sync; returns it as stored.
   Result<AuditEntry> append(AuditEntry entry);
+  // Fills seq, prev and hash, adds the entry to `batch` and writes the batch (without sync: the
+  // caller makes it durable when it must be, see CaseStore::sync). Entries reach the database in
+  // sequence order, so a crash can cut the log's end but never leave a hole.
+  Result<AuditEntry> appendWith(AuditEntry entry, rocksdb::WriteBatch& batch);
   AuditVerification verify() const;
   uint64_t headSeq() const;
 
   // The storage key of a sequence number (exposed for tests that tamper with the store).
   static std::string keyOf(uint64_t seq);
-  rocksdb::DB* db() { return db_.get(); }
+  rocksdb::DB* db() { return db_; }
+  rocksdb::ColumnFamilyHandle* columnFamily() { return cf_; }
 
  private:
   AuditLog() = default;
-  std::unique_ptr<rocksdb::DB> db_;
+  static Result<std::unique_ptr<AuditLog>> openWith(const std::string& path, bool read_only);
+  Status readHead();
+  Result<AuditEntry> write(AuditEntry entry, rocksdb::WriteBatch& batch, bool sync);
+  std::unique_ptr<rocksdb::DB> owned_;  // open(): the log owns its database
+  std::vector<rocksdb::ColumnFamilyHandle*> owned_handles_;
+  rocksdb::DB* db_ = nullptr;
+  rocksdb::ColumnFamilyHandle* cf_ = nullptr;
   mutable std::mutex mu_;
   uint64_t head_seq_ = 0;
   std::string head_hash_;

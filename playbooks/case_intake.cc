@@ -43,7 +43,9 @@ void CaseIntake::loop() {
       continue;
     }
     if (batch->empty()) continue;
-    std::map<int32_t, int64_t> next;  // partition → offset to commit
+    std::map<int32_t, int64_t> next;   // partition → offset to commit
+    std::map<int32_t, int64_t> first;  // partition → the batch's first offset, to read again from
+    for (const auto& record : *batch) first.try_emplace(record.partition, record.offset);
     bool failed = false;
     for (const auto& record : *batch) {
       auto incident = correlator::incidentFromJson(record.value);
@@ -71,8 +73,19 @@ void CaseIntake::loop() {
         log->info("Case opened. case={} tenant={} incident={} level={}", taken->case_id, incident->tenant,
                   incident->id, incident->level);
       next[record.partition] = record.offset + 1;
+      if (options_.on_case && (taken->outcome == Intake::Outcome::kOpened || taken->outcome == Intake::Outcome::kJoined))
+        options_.on_case(taken->case_id);
     }
     if (!next.empty()) {
+      // What the offsets say was taken must be on disk first: one fsync for the whole batch.
+      if (auto st = store_->sync(); !st) {
+        m.store_failures->Increment();
+        log->error("Cannot sync the case store; the batch is read again. error={}", st.error().message);
+        for (const auto& [p, o] : first)
+          if (auto sk = consumer_->seek(p, o); !sk) log->warn("Cannot rewind the incidents topic. error={}", sk.error().toString());
+        std::this_thread::sleep_for(options_.retry_backoff);
+        continue;
+      }
       std::vector<bus::PartitionOffset> offsets;
       for (const auto& [p, o] : next) offsets.push_back({p, o});
       if (auto st = consumer_->commit(offsets); !st) {

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -23,6 +24,7 @@ struct CaseIntakeOptions {
   size_t batch_size = 500;
   std::chrono::milliseconds poll_timeout{200};
   std::chrono::milliseconds retry_backoff{500};  // after a store or bus error, before trying again
+  std::function<void(const std::string& case_id)> on_case;  // a case opened or took an incident in
 };
 
 class CaseIntake {

@@ -1,5 +1,6 @@
 #include "playbooks/case_store.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include <rocksdb/db.h>
@@ -53,7 +54,8 @@ Result<std::unique_ptr<CaseStore>> CaseStore::openWith(const std::string& path, 
   options.keep_log_file_num = 4;
   rocksdb::ColumnFamilyOptions cf;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {rocksdb::kDefaultColumnFamilyName, cf}, {"cases", cf}, {"incidents", cf}, {"open", cf}};
+      {rocksdb::kDefaultColumnFamilyName, cf}, {"cases", cf}, {"incidents", cf}, {"open", cf},
+      {"incident_data", cf}, {"audit", cf}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(options, path, cfs, &handles, &raw)
@@ -66,19 +68,25 @@ Result<std::unique_ptr<CaseStore>> CaseStore::openWith(const std::string& path, 
   store->cases_ = handles[1];
   store->incidents_ = handles[2];
   store->open_ = handles[3];
+  store->incident_data_ = handles[4];
+  store->audit_cf_ = handles[5];
+  auto audit = AuditLog::attach(raw, store->audit_cf_, read_only);
+  if (!audit) return tl::unexpected(audit.error());
+  store->audit_ = std::move(*audit);
   return store;
 }
 
 CaseStore::~CaseStore() {
   if (!db_) return;
-  for (auto* h : {default_, cases_, incidents_, open_})
+  audit_.reset();
+  for (auto* h : {default_, cases_, incidents_, open_, incident_data_, audit_cf_})
     if (h) db_->DestroyColumnFamilyHandle(h);
   (void)db_->Close();
 }
 
 Result<Intake> CaseStore::intake(const correlator::Incident& incident, const PlaybookLoad& playbooks, int64_t now_us) {
   if (read_only_) return makeError(ErrorCode::kInvalidArgument, "the case store is open read-only");
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(intake_mu_);
   Intake out;
   std::string seen;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), incidents_, incident.id, &seen);
@@ -93,9 +101,7 @@ Result<Intake> CaseStore::intake(const correlator::Incident& incident, const Pla
   const Playbook* p = playbooks.select(incident.tags, incident.level, incident.tenant);
   if (p == nullptr) {
     batch.Put(incidents_, incident.id, "");  // remembered, so a re-delivery is a duplicate too
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    s = db_->Write(wo, &batch);
+    s = db_->Write(rocksdb::WriteOptions(), &batch);
     if (!s.ok()) return tl::unexpected(storeError("cannot record the incident", s));
     return out;
   }
@@ -104,7 +110,9 @@ Result<Intake> CaseStore::intake(const correlator::Incident& incident, const Pla
   const std::string okey = openKey(incident.tenant, p->id, group);
   std::optional<CaseRecord> kase;
   std::string case_id;
+  std::unique_lock<std::mutex> case_lock;  // the joined case's, against the engine's changes
   s = db_->Get(rocksdb::ReadOptions(), open_, okey, &case_id);
+  if (s.ok()) case_lock = std::unique_lock<std::mutex>(caseLock(case_id));
   if (s.ok()) {
     std::string text;
     s = db_->Get(rocksdb::ReadOptions(), cases_, case_id, &text);
@@ -133,18 +141,29 @@ Result<Intake> CaseStore::intake(const correlator::Incident& incident, const Pla
     kase->first_ts_us = incident.first_ts_us;
     kase->window_end_us = incident.first_ts_us + p->window_secs * 1000000;
     kase->opened_us = now_us;
+    kase->rule_id = incident.rule_id;
+    kase->title = incident.title;
+    kase->fields = incident.fields.toJson();
   }
   kase->incident_ids.push_back(incident.id);
   kase->timeline.push_back({incident.first_ts_us, "incident", incident.id, "[" + incident.level + "] " + incident.title});
   out.case_id = kase->id;
 
+  if (!case_lock.owns_lock() || case_lock.mutex() != &caseLock(kase->id))
+    case_lock = std::unique_lock<std::mutex>(caseLock(kase->id));
   batch.Put(cases_, kase->id, kase->toJson().dump());
   batch.Put(incidents_, incident.id, kase->id);
   batch.Put(open_, okey, kase->id);
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  s = db_->Write(wo, &batch);
-  if (!s.ok()) return tl::unexpected(storeError("cannot store the case", s));
+  batch.Put(incident_data_, incident.id, correlator::toJson(incident));
+  AuditEntry e;
+  e.ts_us = now_us;
+  e.actor = "hinomi";
+  e.action = out.outcome == Intake::Outcome::kOpened ? "case.opened" : "case.joined";
+  e.tenant = kase->tenant;
+  e.case_id = kase->id;
+  e.detail = {{"incident", incident.id}, {"rule", incident.rule_id}, {"level", incident.level}, {"playbook", kase->playbook}};
+  if (auto written = audit_->appendWith(std::move(e), batch); !written)
+    return tl::unexpected(Error{ErrorCode::kIo, "cannot store the case: " + written.error().message, {}});
   return out;
 }
 
@@ -168,6 +187,72 @@ Result<std::vector<CaseRecord>> CaseStore::list(const std::string& tenant) const
   }
   if (!it->status().ok()) return tl::unexpected(storeError("cannot list the cases", it->status()));
   return out;
+}
+
+Result<std::vector<correlator::Incident>> CaseStore::incidentsOf(const CaseRecord& c) const {
+  std::vector<correlator::Incident> out;
+  for (const auto& id : c.incident_ids) {
+    std::string text;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), incident_data_, id, &text);
+    if (s.IsNotFound()) continue;
+    if (!s.ok()) return tl::unexpected(storeError("cannot read an incident", s));
+    auto inc = correlator::incidentFromJson(text);
+    if (!inc) return tl::unexpected(inc.error());
+    out.push_back(std::move(*inc));
+  }
+  return out;
+}
+
+std::mutex& CaseStore::caseLock(const std::string& case_id) {
+  return case_mu_[std::hash<std::string>()(case_id) % case_mu_.size()];
+}
+
+Result<CaseRecord> CaseStore::update(const std::string& case_id, const std::function<Status(CaseRecord&)>& change,
+                                     AuditEntry audit, bool durable) {
+  if (read_only_) return makeError(ErrorCode::kInvalidArgument, "the case store is open read-only");
+  std::optional<CaseRecord> out;
+  {
+    std::lock_guard<std::mutex> lock(caseLock(case_id));
+    std::string text;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cases_, case_id, &text);
+    if (s.IsNotFound()) return makeError(ErrorCode::kNotFound, "no case " + case_id);
+    if (!s.ok()) return tl::unexpected(storeError("cannot read the case", s));
+    auto c = CaseRecord::fromJson(text);
+    if (!c) return tl::unexpected(c.error());
+    if (auto st = change(*c); !st) return tl::unexpected(st.error());
+    rocksdb::WriteBatch batch;
+    batch.Put(cases_, case_id, c->toJson().dump());
+    audit.tenant = c->tenant;
+    audit.case_id = c->id;
+    if (auto written = audit_->appendWith(std::move(audit), batch); !written)
+      return tl::unexpected(Error{ErrorCode::kIo, "cannot store the case: " + written.error().message, {}});
+    out = std::move(*c);
+  }
+  if (durable)
+    if (auto st = sync(); !st) return tl::unexpected(st.error());
+  return std::move(*out);
+}
+
+Status CaseStore::sync() {
+  if (read_only_) return {};
+  const uint64_t target = db_->GetLatestSequenceNumber();
+  std::unique_lock<std::mutex> lock(sync_mu_);
+  while (synced_seq_ < target) {
+    if (syncing_) {  // someone's fsync is under way: it may cover this write too
+      sync_cv_.wait(lock);
+      continue;
+    }
+    syncing_ = true;
+    const uint64_t upto = db_->GetLatestSequenceNumber();  // every write so far is in the WAL
+    lock.unlock();
+    rocksdb::Status s = db_->SyncWAL();
+    lock.lock();
+    syncing_ = false;
+    sync_cv_.notify_all();
+    if (!s.ok()) return tl::unexpected(storeError("cannot sync the case store", s));
+    synced_seq_ = std::max(synced_seq_, upto);
+  }
+  return {};
 }
 
 }  // namespace hinomi::playbooks

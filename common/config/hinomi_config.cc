@@ -100,6 +100,8 @@ Schema<HinomiConfig> rootSchema() {
   s.section("topics", &HinomiConfig::topics, topicsSchema(), "Topic names");
   s.section("collector", &HinomiConfig::collector, collectorSchema(), "Listeners and the spool");
   s.section("correlator", &HinomiConfig::correlator, correlatorSchema(), "Decoders and detection rules");
+  s.section("responder", &HinomiConfig::responder, responderSchema(),
+            "Cases and their playbooks: notifications, containment limits, retries");
   s.textList("tenants", &HinomiConfig::tenants,
              "Directories of tenant policy files (*.yaml, one tenant per file; docs/policy.md): each "
              "tenant's zones and allowed zone pairs, from which events get source.zone, "

@@ -9,6 +9,7 @@
 #include "common/bus/bus_options.h"
 #include "common/config/collector_options.h"
 #include "common/config/correlator_options.h"
+#include "common/config/responder_options.h"
 #include "common/config/diagnostics.h"
 #include "common/config/schema.h"
 
@@ -47,6 +48,7 @@ struct HinomiConfig {
   TopicNames topics;
   CollectorOptions collector;
   CorrelatorOptions correlator;
+  ResponderOptions responder;
   // Directories of tenant policy files (docs/policy.md), for zone enrichment.
   std::vector<std::string> tenants = {"config/tenants"};
   // Whether the file named `tenants` itself: a directory it names must exist, while the default
@@ -59,7 +61,8 @@ struct HinomiConfig {
   std::string embeddedBusPath() const { return data_dir + "/bus"; }
   std::string spoolPath() const { return data_dir + "/spool"; }
   std::string correlatorStatePath() const { return data_dir + "/correlator"; }
-  std::string auditLogPath() const { return data_dir + "/audit"; }
+  // The audit log lives in the responder's store: a case change and its entry are one write.
+  std::string auditLogPath() const { return data_dir + "/responder"; }
   std::string responderStatePath() const { return data_dir + "/responder"; }
   std::string tailPositionPath(const std::string& listener) const { return data_dir + "/tail/" + listener + ".pos"; }
 };

@@ -21,7 +21,7 @@ TEST(AuditVerifyTest, ReportsTheHeadOrTheFirstBreak) {
 
   std::string head;
   {
-    auto log = playbooks::AuditLog::open(data + "/audit");
+    auto log = playbooks::AuditLog::open(data + "/responder");
     ASSERT_TRUE(log.has_value());
     for (int i = 0; i < 4; ++i) {
       playbooks::AuditEntry e;
@@ -35,12 +35,12 @@ TEST(AuditVerifyTest, ReportsTheHeadOrTheFirstBreak) {
   }
   r = runProgram({HINOMI_BINARY, "audit", "verify", "--data-dir", data});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_EQ(r.out, data + "/audit: 4 entries, chain intact; head 4 sha256:" + head + "\n");
+  EXPECT_EQ(r.out, data + "/responder: 4 entries, chain intact; head 4 sha256:" + head + "\n");
 
   {
-    auto log = playbooks::AuditLog::open(data + "/audit");
+    auto log = playbooks::AuditLog::open(data + "/responder");
     ASSERT_TRUE(log.has_value());
-    ASSERT_TRUE((*log)->db()->Delete(rocksdb::WriteOptions(), playbooks::AuditLog::keyOf(3)).ok());
+    ASSERT_TRUE((*log)->db()->Delete(rocksdb::WriteOptions(), (*log)->columnFamily(), playbooks::AuditLog::keyOf(3)).ok());
   }
   r = runProgram({HINOMI_BINARY, "audit", "verify", "--data-dir", data});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;

@@ -81,7 +81,9 @@ TEST(ResponderIntakeTest, IncidentsFromSyslogBecomeOneCaseAcrossARestart) {
   EXPECT_EQ(cases[0]["level"], "medium");
   EXPECT_EQ(cases[0]["group"], nlohmann::json({{"user.name", "oracle"}}));
   EXPECT_EQ(cases[0]["incident_ids"].size(), 2u);
-  EXPECT_EQ(cases[0]["timeline"].size(), 2u);
+  int incident_entries = 0;
+  for (const auto& t : cases[0]["timeline"]) incident_entries += t["kind"] == "incident";
+  EXPECT_EQ(incident_entries, 2);
 
   // A restart reads nothing again (the offsets were committed after the cases were stored) and a
   // third attempt joins the same case.

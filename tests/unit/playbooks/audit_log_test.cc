@@ -28,9 +28,9 @@ std::string writeEntries(const testing::TempDir& dir, int n) {
   return path;
 }
 
-std::string get(rocksdb::DB* db, uint64_t seq) {
+std::string get(AuditLog& log, uint64_t seq) {
   std::string v;
-  EXPECT_TRUE(db->Get(rocksdb::ReadOptions(), AuditLog::keyOf(seq), &v).ok());
+  EXPECT_TRUE(log.db()->Get(rocksdb::ReadOptions(), log.columnFamily(), AuditLog::keyOf(seq), &v).ok());
   return v;
 }
 
@@ -46,7 +46,7 @@ TEST(AuditLogTest, AppendsChainAndSurviveAReopen) {
   auto fourth = (*log)->append(e);
   ASSERT_TRUE(fourth.has_value());
   EXPECT_EQ(fourth->seq, 4u);
-  auto third = AuditEntry::fromJson(get((*log)->db(), 3));
+  auto third = AuditEntry::fromJson(get(**log, 3));
   ASSERT_TRUE(third.has_value());
   EXPECT_EQ(fourth->prev, third->hash);
   EXPECT_EQ(fourth->hash.size(), 64u);
@@ -61,10 +61,10 @@ TEST(AuditLogTest, AModifiedEntryIsFoundWhereItWasChanged) {
   auto path = writeEntries(dir, 5);
   auto log = AuditLog::open(path);
   ASSERT_TRUE(log.has_value());
-  auto e = AuditEntry::fromJson(get((*log)->db(), 3));
+  auto e = AuditEntry::fromJson(get(**log, 3));
   ASSERT_TRUE(e.has_value());
   e->actor = "someone-else";
-  ASSERT_TRUE((*log)->db()->Put(rocksdb::WriteOptions(), AuditLog::keyOf(3), e->toJson().dump()).ok());
+  ASSERT_TRUE((*log)->db()->Put(rocksdb::WriteOptions(), (*log)->columnFamily(), AuditLog::keyOf(3), e->toJson().dump()).ok());
   auto v = (*log)->verify();
   EXPECT_FALSE(v.intact);
   EXPECT_EQ(v.break_seq, 3u);
@@ -73,7 +73,7 @@ TEST(AuditLogTest, AModifiedEntryIsFoundWhereItWasChanged) {
 
   // Rewriting its hash too moves the break to the next entry, whose prev no longer matches.
   e->hash = e->computeHash();
-  ASSERT_TRUE((*log)->db()->Put(rocksdb::WriteOptions(), AuditLog::keyOf(3), e->toJson().dump()).ok());
+  ASSERT_TRUE((*log)->db()->Put(rocksdb::WriteOptions(), (*log)->columnFamily(), AuditLog::keyOf(3), e->toJson().dump()).ok());
   v = (*log)->verify();
   EXPECT_FALSE(v.intact);
   EXPECT_EQ(v.break_seq, 4u);
@@ -85,7 +85,7 @@ TEST(AuditLogTest, ARemovedEntryIsFound) {
   auto path = writeEntries(dir, 5);
   auto log = AuditLog::open(path);
   ASSERT_TRUE(log.has_value());
-  ASSERT_TRUE((*log)->db()->Delete(rocksdb::WriteOptions(), AuditLog::keyOf(2)).ok());
+  ASSERT_TRUE((*log)->db()->Delete(rocksdb::WriteOptions(), (*log)->columnFamily(), AuditLog::keyOf(2)).ok());
   auto v = (*log)->verify();
   EXPECT_FALSE(v.intact);
   EXPECT_EQ(v.break_seq, 2u);
@@ -98,9 +98,9 @@ TEST(AuditLogTest, SwappedEntriesAreFound) {
   auto path = writeEntries(dir, 5);
   auto log = AuditLog::open(path);
   ASSERT_TRUE(log.has_value());
-  std::string two = get((*log)->db(), 2), three = get((*log)->db(), 3);
-  ASSERT_TRUE((*log)->db()->Put(rocksdb::WriteOptions(), AuditLog::keyOf(2), three).ok());
-  ASSERT_TRUE((*log)->db()->Put(rocksdb::WriteOptions(), AuditLog::keyOf(3), two).ok());
+  std::string two = get(**log, 2), three = get(**log, 3);
+  ASSERT_TRUE((*log)->db()->Put(rocksdb::WriteOptions(), (*log)->columnFamily(), AuditLog::keyOf(2), three).ok());
+  ASSERT_TRUE((*log)->db()->Put(rocksdb::WriteOptions(), (*log)->columnFamily(), AuditLog::keyOf(3), two).ok());
   auto v = (*log)->verify();
   EXPECT_FALSE(v.intact);
   EXPECT_EQ(v.break_seq, 2u);
@@ -110,8 +110,8 @@ TEST(AuditLogTest, SwappedEntriesAreFound) {
   auto a = AuditEntry::fromJson(three), b = AuditEntry::fromJson(two);
   a->seq = 2;
   b->seq = 3;
-  ASSERT_TRUE((*log)->db()->Put(rocksdb::WriteOptions(), AuditLog::keyOf(2), a->toJson().dump()).ok());
-  ASSERT_TRUE((*log)->db()->Put(rocksdb::WriteOptions(), AuditLog::keyOf(3), b->toJson().dump()).ok());
+  ASSERT_TRUE((*log)->db()->Put(rocksdb::WriteOptions(), (*log)->columnFamily(), AuditLog::keyOf(2), a->toJson().dump()).ok());
+  ASSERT_TRUE((*log)->db()->Put(rocksdb::WriteOptions(), (*log)->columnFamily(), AuditLog::keyOf(3), b->toJson().dump()).ok());
   v = (*log)->verify();
   EXPECT_FALSE(v.intact);
   EXPECT_EQ(v.break_seq, 2u);
@@ -123,7 +123,7 @@ TEST(AuditLogTest, GarbageIsABreakNotACrash) {
   auto path = writeEntries(dir, 2);
   auto log = AuditLog::open(path);
   ASSERT_TRUE(log.has_value());
-  ASSERT_TRUE((*log)->db()->Put(rocksdb::WriteOptions(), AuditLog::keyOf(2), "{not json").ok());
+  ASSERT_TRUE((*log)->db()->Put(rocksdb::WriteOptions(), (*log)->columnFamily(), AuditLog::keyOf(2), "{not json").ok());
   auto v = (*log)->verify();
   EXPECT_FALSE(v.intact);
   EXPECT_EQ(v.break_seq, 2u);
