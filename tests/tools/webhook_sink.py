@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """An HTTP endpoint for tests of hinomi's webhooks and chat messages: it records every request.
 
-usage: webhook_sink.py PORTFILE OUTFILE [--fail-first N] [--status CODE]
+usage: webhook_sink.py PORTFILE OUTFILE [--fail-first N] [--status CODE] [--delay SECS]
 
 Listens on 127.0.0.1 on a free port, which it writes to PORTFILE (atomically: a temporary file
 renamed) once it accepts connections. Each request (any method) appends one JSON line to OUTFILE,
@@ -31,7 +31,8 @@ def write_atomically(path, text):
 
 
 class State:
-    def __init__(self, outfile, fail_first, status):
+    def __init__(self, outfile, fail_first, status, delay=0.0):
+        self.delay = delay
         self.outfile = outfile
         self.fail_first = fail_first
         self.status = status
@@ -74,6 +75,8 @@ def make_handler(state):
                     f.write(json.dumps(record, ensure_ascii=False) + "\n")
                     f.flush()
                     os.fsync(f.fileno())
+            if state.delay > 0:
+                time.sleep(state.delay)  # recorded, not yet answered: a sender killed now is in doubt
             reply = json.dumps({"ok": status < 400}).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -96,10 +99,11 @@ def main():
     parser.add_argument("outfile")
     parser.add_argument("--fail-first", type=int, default=0, help="answer the first N requests with 503")
     parser.add_argument("--status", type=int, default=200, help="the status of the other replies")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds between recording a request and replying")
     args = parser.parse_args()
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
     open(args.outfile, "a").close()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(State(args.outfile, args.fail_first, args.status)))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(State(args.outfile, args.fail_first, args.status, args.delay)))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
