@@ -430,6 +430,31 @@ bool ResponderEngine::runApproval(const CaseRecord& c, const Playbook& p, const 
     const int64_t deadline = step.timeout_secs > 0 ? now + step.timeout_secs * 1000000 : 0;
     return setWaiting(c, step, now, deadline, "waiting for approval by " + step.role);
   }
+  if (!run.result.value("requested", false)) {
+    // Ask the approver (e-mail, chat, webhook) once; a delivery that fails is tried again when
+    // the case is next looked at, the ones that went through are not.
+    Step as_request = step;
+    as_request.subject = "";
+    NotifyPlan plan = planNotifications(c, as_request, {step.role}, {"email", "chat", "webhook"}, tenantOf(c),
+                                        settings_.smtp_configured, settings_.console_url, "[承認依頼] ");
+    bool retryable = false;
+    auto errors = sendDeliveries(c, step, plan.deliveries, retryable);
+    if (errors.empty() || !retryable) {
+      std::string note = "waiting for approval by " + step.role + "; asked " + std::to_string(plan.deliveries.size() - errors.size()) +
+                         " contact(s)" + (plan.unreachable.empty() ? "" : "; not reachable: " + joinText(plan.unreachable));
+      auto updated = change(c.id, "hinomi", "approval.requested", {{"step", step.id}, {"role", step.role}, {"note", note}},
+                            [&](CaseRecord& k) -> Status {
+                              auto& r = k.steps[step.id];
+                              if (r.state != "waiting") return makeError(ErrorCode::kInvalidArgument, "answered meanwhile");
+                              r.result["requested"] = true;
+                              r.note = note;
+                              return {};
+                            });
+      return bool(updated);
+    }
+    const int64_t again = now + backoff(1);
+    next_us = next_us == 0 ? again : std::min(next_us, again);
+  }
   if (run.next_us == 0 || now < run.next_us) {
     if (run.next_us != 0) next_us = next_us == 0 ? run.next_us : std::min(next_us, run.next_us);
     return false;

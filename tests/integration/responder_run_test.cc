@@ -110,9 +110,18 @@ TEST(ResponderRunTest, APlaybookRunsFromSyslogToAClosedCaseThroughRealReceivers)
   testing::sendSyslogTcp(r.tcp, "sshd", "Failed password for invalid user oracle from 203.0.113.9 port 50022 ssh2");
 
   // 連絡: one e-mail, one webhook and one chat message, each keyed by case and step.
-  ASSERT_TRUE(eventually([&] { return smtp.records().size() >= 1 && hook.records().size() >= 2; }))
-      << hinomi.stderrText() << smtp.log() << hook.log();
-  auto mail = smtp.records().at(0);
+  // 連絡 to the CSIRT, and the approver asked for the containment (e-mail: its only address).
+  auto mailTo = [&](const std::string& rcpt) {
+    for (const auto& m : smtp.records())
+      if (m["rcpt_tos"] == nlohmann::json::array({rcpt})) return m;
+    return nlohmann::json();
+  };
+  ASSERT_TRUE(eventually([&] {
+    return !mailTo("csirt@katsuragi.example.lg.jp").is_null() && !mailTo("chief@katsuragi.example.lg.jp").is_null() &&
+           hook.records().size() >= 2;
+  })) << hinomi.stderrText() << smtp.log() << hook.log();
+  EXPECT_EQ(testing::mailHeader(mailTo("chief@katsuragi.example.lg.jp")["data"], "Subject").rfind("[承認依頼] ", 0), 0u);
+  auto mail = mailTo("csirt@katsuragi.example.lg.jp");
   EXPECT_EQ(mail["rcpt_tos"], nlohmann::json::array({"csirt@katsuragi.example.lg.jp"}));
   EXPECT_EQ(mail["mail_from"], "hinomi@soc.example.lg.jp");
   const std::string raw = mail["data"];

@@ -153,6 +153,14 @@ class ResponderEngineTest : public ::testing::Test {
     return taken ? taken->case_id : "";
   }
 
+  // The deliveries of one step, in the order they were sent.
+  std::vector<Delivery> sentBy(const std::string& step) {
+    std::vector<Delivery> out;
+    for (const auto& d : effects_.sent)
+      if (d.key.find(":" + step + ":") != std::string::npos) out.push_back(d);
+    return out;
+  }
+
   CaseRecord get(const std::string& id) {
     auto c = store_->get(id);
     EXPECT_TRUE(c.has_value() && c->has_value());
@@ -185,12 +193,19 @@ TEST_F(ResponderEngineTest, RunsTheStepsInOrderAndWaitsAtTheGateAndForPeople) {
   const std::string id = openCase();
   e->advance(id);
   // Notified: the csirt contact by e-mail and webhook, each with its own stable key.
-  ASSERT_EQ(effects_.sent.size(), 2u);
-  EXPECT_EQ(effects_.sent[0].key, id + ":tell:email:csirt:0");
-  EXPECT_EQ(effects_.sent[0].address, "csirt@example.lg.jp");
-  EXPECT_EQ(effects_.sent[0].subject, "[critical] suzuki");
-  EXPECT_EQ(effects_.sent[1].key, id + ":tell:webhook:csirt:0");
-  EXPECT_EQ(effects_.sent[1].payload["case"]["id"], id);
+  auto tell = sentBy("tell");
+  ASSERT_EQ(tell.size(), 2u);
+  EXPECT_EQ(tell[0].key, id + ":tell:email:csirt:0");
+  EXPECT_EQ(tell[0].address, "csirt@example.lg.jp");
+  EXPECT_EQ(tell[0].subject, "[critical] suzuki");
+  EXPECT_EQ(tell[1].key, id + ":tell:webhook:csirt:0");
+  EXPECT_EQ(tell[1].payload["case"]["id"], id);
+  // The approver was asked (by e-mail: the only address the tenant has for the role).
+  auto asked = sentBy("gate");
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(asked[0].address, "chief@example.lg.jp");
+  EXPECT_EQ(asked[0].subject.rfind("[承認依頼] ", 0), 0u);
+  EXPECT_EQ(effects_.sent.size(), 3u);
   EXPECT_EQ(state(id, "tell"), "done");
   EXPECT_EQ(state(id, "keep"), "done");
   EXPECT_EQ(effects_.evidence_runs, 1);
@@ -204,7 +219,7 @@ TEST_F(ResponderEngineTest, RunsTheStepsInOrderAndWaitsAtTheGateAndForPeople) {
 
   // Advancing again sends nothing twice.
   e->advance(id);
-  EXPECT_EQ(effects_.sent.size(), 2u);
+  EXPECT_EQ(effects_.sent.size(), 3u);
 
   // The gate takes only its role.
   auto wrong = e->apply(command("approve", id, "gate", "csirt"));
@@ -234,8 +249,8 @@ TEST_F(ResponderEngineTest, AFailedNotificationIsRetriedWithBackoffAndOnlyTheMis
   const std::string id = openCase();
   effects_.fail_next = 1;  // the e-mail fails, the webhook goes through
   int64_t next = e->advance(id);
-  ASSERT_EQ(effects_.sent.size(), 1u);
-  EXPECT_EQ(effects_.sent[0].channel, "webhook");
+  ASSERT_EQ(sentBy("tell").size(), 1u);
+  EXPECT_EQ(sentBy("tell")[0].channel, "webhook");
   auto run = get(id).steps["tell"];
   EXPECT_EQ(run.state, "retry");
   EXPECT_EQ(run.attempts, 1);
@@ -245,11 +260,11 @@ TEST_F(ResponderEngineTest, AFailedNotificationIsRetriedWithBackoffAndOnlyTheMis
   EXPECT_GT(next, 0);
   EXPECT_LE(next, run.next_us);
   e->advance(id);  // not due yet
-  EXPECT_EQ(effects_.sent.size(), 1u);
+  EXPECT_EQ(sentBy("tell").size(), 1u);
   clock_.set(run.next_us);
   e->advance(id);
-  ASSERT_EQ(effects_.sent.size(), 2u);
-  EXPECT_EQ(effects_.sent[1].channel, "email");  // only the one that was missing
+  ASSERT_EQ(sentBy("tell").size(), 2u);
+  EXPECT_EQ(sentBy("tell")[1].channel, "email");  // only the one that was missing
   EXPECT_EQ(state(id, "tell"), "done");
   EXPECT_EQ(get(id).steps["tell"].attempts, 2);
 }
@@ -468,7 +483,7 @@ TEST_F(ResponderEngineTest, TheBackgroundLoopRunsWokenCasesAndDueTimers) {
   e->wake(id);
   for (int i = 0; i < 100 && state(id, "gate") != "waiting"; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(state(id, "gate"), "waiting");
-  EXPECT_EQ(effects_.sent.size(), 2u);
+  EXPECT_EQ(sentBy("tell").size(), 2u);
   clock_.advanceSeconds(30 * 60);  // the approval's timeout and the chief's deadline fall due
   for (int i = 0; i < 100 && state(id, "gate") != "skipped"; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(state(id, "gate"), "skipped");
