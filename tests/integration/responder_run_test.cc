@@ -154,6 +154,14 @@ TEST(ResponderRunTest, APlaybookRunsFromSyslogToAClosedCaseThroughRealReceivers)
     argv.insert(argv.end(), {"-c", cfg, "--user", "tanaka"});
     return runProgram(argv);
   };
+  auto ack = cli({"ack", case_id});
+  ASSERT_EQ(ack.exit_code, 0) << ack.out << ack.err;
+  auto again = cli({"ack", case_id});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("already acknowledged by tanaka"), std::string::npos) << again.err;
+  EXPECT_EQ(cli({"comment", case_id, "送信元は海外のVPSと判明"}).exit_code, 0);
+  EXPECT_EQ(cli({"note", case_id, "status", "アカウント無効化済み"}).exit_code, 0);
+  EXPECT_EQ(cli({"note", case_id, "nosuch", "x"}).exit_code, 1);
   auto wrong = cli({"approve", case_id, "gate", "--role", "csirt"});
   EXPECT_EQ(wrong.exit_code, 1) << wrong.out << wrong.err;
   EXPECT_NE(wrong.err.find("chief_security_officer"), std::string::npos) << wrong.err;
@@ -192,6 +200,7 @@ TEST(ResponderRunTest, APlaybookRunsFromSyslogToAClosedCaseThroughRealReceivers)
   auto c = nlohmann::json::parse(show.out);
   EXPECT_EQ(c["state"], "closed");
   EXPECT_EQ(c["closed_by"], "tanaka");
+  EXPECT_EQ(c["acknowledged_by"], "tanaka");
   for (const char* step : {"tell", "keep", "gate", "block", "lock", "check", "report"})
     EXPECT_EQ(c["steps"][step]["state"], "done") << step << ": " << c["steps"][step].dump();
   EXPECT_EQ(c["steps"]["gate"]["by"], "tanaka");
@@ -208,6 +217,8 @@ TEST(ResponderRunTest, APlaybookRunsFromSyslogToAClosedCaseThroughRealReceivers)
   ASSERT_EQ(report.exit_code, 0) << report.err;
   EXPECT_NE(report.out.find("不正アクセス (試験)"), std::string::npos) << report.out;
   EXPECT_NE(report.out.find("鍵認証に移行"), std::string::npos) << report.out;
+  EXPECT_NE(report.out.find("アカウント無効化済み"), std::string::npos) << report.out;
+  EXPECT_NE(report.out.find("送信元は海外のVPSと判明"), std::string::npos) << report.out;
   auto english = runProgram({HINOMI_BINARY, "cases", "report", case_id, "-c", cfg, "--lang", "en"});
   EXPECT_NE(english.out.find("Unauthorised access (test)"), std::string::npos) << english.out;
 
