@@ -52,10 +52,14 @@ Result<std::unique_ptr<CaseStore>> CaseStore::openWith(const std::string& path, 
   options.create_if_missing = !read_only;
   options.create_missing_column_families = !read_only;
   options.keep_log_file_num = 4;
+  // Each change rewrites a whole case: bound the WAL kept for column families that rarely flush,
+  // and the memtables of all of them together, or both grow with the number of open cases.
+  options.max_total_wal_size = 64 << 20;
+  options.db_write_buffer_size = 64 << 20;
   rocksdb::ColumnFamilyOptions cf;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, cf}, {"cases", cf}, {"incidents", cf}, {"open", cf},
-      {"incident_data", cf}, {"audit", cf}};
+      {"incident_data", cf}, {"audit", cf}, {"states", cf}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(options, path, cfs, &handles, &raw)
@@ -70,6 +74,7 @@ Result<std::unique_ptr<CaseStore>> CaseStore::openWith(const std::string& path, 
   store->open_ = handles[3];
   store->incident_data_ = handles[4];
   store->audit_cf_ = handles[5];
+  store->states_ = handles[6];
   auto audit = AuditLog::attach(raw, store->audit_cf_, read_only);
   if (!audit) return tl::unexpected(audit.error());
   store->audit_ = std::move(*audit);
@@ -79,7 +84,7 @@ Result<std::unique_ptr<CaseStore>> CaseStore::openWith(const std::string& path, 
 CaseStore::~CaseStore() {
   if (!db_) return;
   audit_.reset();
-  for (auto* h : {default_, cases_, incidents_, open_, incident_data_, audit_cf_})
+  for (auto* h : {default_, cases_, incidents_, open_, incident_data_, audit_cf_, states_})
     if (h) db_->DestroyColumnFamilyHandle(h);
   (void)db_->Close();
 }
@@ -152,6 +157,7 @@ Result<Intake> CaseStore::intake(const correlator::Incident& incident, const Pla
   if (!case_lock.owns_lock() || case_lock.mutex() != &caseLock(kase->id))
     case_lock = std::unique_lock<std::mutex>(caseLock(kase->id));
   batch.Put(cases_, kase->id, kase->toJson().dump());
+  batch.Put(states_, kase->id, kase->state);
   batch.Put(incidents_, incident.id, kase->id);
   batch.Put(open_, okey, kase->id);
   batch.Put(incident_data_, incident.id, correlator::toJson(incident));
@@ -222,6 +228,7 @@ Result<CaseRecord> CaseStore::update(const std::string& case_id, const std::func
     if (auto st = change(*c); !st) return tl::unexpected(st.error());
     rocksdb::WriteBatch batch;
     batch.Put(cases_, case_id, c->toJson().dump());
+    batch.Put(states_, case_id, c->state);
     audit.tenant = c->tenant;
     audit.case_id = c->id;
     if (auto written = audit_->appendWith(std::move(audit), batch); !written)
@@ -231,6 +238,14 @@ Result<CaseRecord> CaseStore::update(const std::string& case_id, const std::func
   if (durable)
     if (auto st = sync(); !st) return tl::unexpected(st.error());
   return std::move(*out);
+}
+
+Result<std::map<std::string, int64_t>> CaseStore::countByState() const {
+  std::map<std::string, int64_t> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), states_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) out[it->value().ToString()] += 1;
+  if (!it->status().ok()) return tl::unexpected(storeError("cannot count the cases", it->status()));
+  return out;
 }
 
 Status CaseStore::sync() {

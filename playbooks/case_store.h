@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <array>
 #include <condition_variable>
@@ -60,6 +61,9 @@ class CaseStore {
   // no such case. `durable`: sync() before returning.
   Result<CaseRecord> update(const std::string& case_id, const std::function<Status(CaseRecord&)>& change,
                             AuditEntry audit, bool durable);
+  // How many cases are in each state (open, acknowledged, closed), from a small index kept in the
+  // same writes as the cases, so counting does not read them.
+  Result<std::map<std::string, int64_t>> countByState() const;
   // Makes every write made so far durable (group commit).
   Status sync();
   AuditLog& audit() { return *audit_; }
@@ -74,6 +78,7 @@ class CaseStore {
   rocksdb::ColumnFamilyHandle* open_ = nullptr;       // tenant \0 playbook \0 group → case id
   rocksdb::ColumnFamilyHandle* incident_data_ = nullptr;  // incident id → the incident's JSON
   rocksdb::ColumnFamilyHandle* audit_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* states_ = nullptr;  // case id → its state
   rocksdb::ColumnFamilyHandle* default_ = nullptr;
   std::unique_ptr<AuditLog> audit_;
   std::mutex intake_mu_;  // one intake at a time: read the indexes, decide, write

@@ -452,6 +452,9 @@ TEST_F(ResponderEngineTest, ACaseClosesOnlyWithItsRecordAndEverythingIsAudited) 
   auto closed = e->apply(close);
   ASSERT_TRUE(closed.has_value()) << closed.error().message;
   EXPECT_EQ(closed->state, "closed");
+  auto counts = store_->countByState();
+  ASSERT_TRUE(counts.has_value());
+  EXPECT_EQ(*counts, (std::map<std::string, int64_t>{{"closed", 1}}));
   EXPECT_EQ(closed->steps["gate"].state, "skipped");
   EXPECT_FALSE(e->apply(command("acknowledge", id)).has_value());
   std::ifstream in(settings_.report_dir + "/" + id + ".ja.md");
