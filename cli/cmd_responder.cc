@@ -10,6 +10,7 @@
 #include "common/bus/open_bus.h"
 #include "common/http_server.h"
 #include "common/logging.h"
+#include "console/api/cases_api.h"
 #include "playbooks/responder.h"
 
 namespace hinomi::cli {
@@ -46,6 +47,11 @@ int runResponder(const std::string& path, const std::string& data_dir) {
     return 1;
   }
   HttpServer http;
+  console::CasesApiContext api;  // the REST API over the cases, when api.users is set (docs/api.md)
+  if (auto mounted = console::mountConfiguredApi(*cfg, http, **responder, api); !mounted) {
+    log->error("Cannot load the API users. {}", mounted.error().toString());
+    return 2;
+  }
   if (auto st = http.start(cfg->http); !st) {
     log->error("Cannot start the HTTP server. {}", st.error().toString());
     return 1;
@@ -55,9 +61,9 @@ int runResponder(const std::string& path, const std::string& data_dir) {
   int sig = 0;
   sigwait(&signals, &sig);
   log->info("Shutting down. signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  http.stop();  // first: the API's handlers use the responder's store
   (*responder)->stop();
   responder->reset();
-  http.stop();
   bus->reset();
   log->info("Stopped cleanly.");
   return 0;

@@ -15,6 +15,7 @@
 #include "common/time.h"
 #include "correlator/detection_loader.h"
 #include "correlator/detector.h"
+#include "console/api/cases_api.h"
 #include "playbooks/responder.h"
 
 namespace hinomi::cli {
@@ -134,6 +135,20 @@ int runAll(const std::string& path, const std::string& data_dir) {
   }
 
   HttpServer http;  // before the collector: its http listeners add their route to it
+  // The REST API over the cases (docs/api.md), when a users file says who may use it.
+  console::CasesApiContext api;
+  if (!cfg->api.users.empty() && !responder) {
+    log->error("api.users is set but the responder is not enabled (responder.enabled): the API serves its cases");
+    return 2;
+  }
+  if (responder) {
+    auto mounted = console::mountConfiguredApi(*cfg, http, *responder, api);
+    if (!mounted) {
+      log->error("Cannot load the API users. {}", mounted.error().toString());
+      return 2;
+    }
+    if (*mounted) log->info("API on /api/v1. users={}", api.users.size());
+  }
   auto collector = collector::Collector::start(*cfg, **bus, &http);
   if (!collector) {
     log->error("Cannot start the collector. {}", collector.error().toString());
@@ -158,10 +173,11 @@ int runAll(const std::string& path, const std::string& data_dir) {
   detector.reset();
   if (windows) windows->stop();  // after the matches: what was published is counted, or read again
   windows.reset();
-  // Last the responder, so the incidents of the last batches are taken into cases (or read again).
+  // Last the responder, so the incidents of the last batches are taken into cases (or read again);
+  // the HTTP server before it, as the API's handlers use its store.
+  http.stop();
   if (responder) responder->stop();
   responder.reset();
-  http.stop();
   if (auto st = (*bus)->flush(std::chrono::seconds(30)); !st)
     log->warn("Bus flush incomplete. error={}", st.error().toString());
   bus->reset();

@@ -26,5 +26,6 @@ void addCasesCommand(CLI::App& app, int& exit_code);
 // show, ack, assign, approve, deny, done, comment, note, close, report: added under `cases`.
 void addCaseActionCommands(CLI::App& cases, int& exit_code);
 void addResponderCommand(CLI::App& app, int& exit_code);
+void addUsersCommand(CLI::App& app, int& exit_code);
 
 }  // namespace hinomi::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   hinomi::cli::addAuditCommand(app, exit_code);
   hinomi::cli::addCasesCommand(app, exit_code);
   hinomi::cli::addResponderCommand(app, exit_code);
+  hinomi::cli::addUsersCommand(app, exit_code);
   hinomi::cli::addVersionCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;

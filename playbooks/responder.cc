@@ -45,6 +45,7 @@ Result<std::unique_ptr<Responder>> Responder::start(const config::HinomiConfig& 
   auto plays = std::make_shared<PlaybookLoad>(loadPlaybookDirectories(cfg.playbooks, !cfg.playbooks_in_file));
   for (const auto& e : plays->errors) log->error("Playbook refused. {}", e.toString());
   std::unique_ptr<Responder> r(new Responder());
+  r->playbooks_ = plays;
   auto store = CaseStore::open(cfg.responderStatePath());
   if (!store) return tl::unexpected(store.error());
   r->store_ = std::move(*store);

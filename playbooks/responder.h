@@ -33,12 +33,17 @@ class Responder {
   // finishes its current step).
   void stop();
 
+  CaseStore& store() { return *store_; }
+  ResponderEngine& engine() { return *engine_; }
+  std::shared_ptr<const PlaybookLoad> playbooks() const { return playbooks_; }
+
  private:
   Responder() = default;
   std::unique_ptr<CaseStore> store_;
   std::unique_ptr<LiveEffects> effects_;
   std::unique_ptr<ResponderEngine> engine_;
   std::unique_ptr<CaseIntake> intake_;
+  std::shared_ptr<const PlaybookLoad> playbooks_;
 };
 
 }  // namespace hinomi::playbooks

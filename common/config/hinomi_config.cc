@@ -89,6 +89,14 @@ Schema<TopicNames> topicsSchema() {
   return s;
 }
 
+Schema<ApiOptions> apiSchema() {
+  Schema<ApiOptions> s;
+  s.text("users", &ApiOptions::users,
+         "Users file: each user's role (viewer, responder, approver, admin), tenants, the playbook roles it "
+         "approves as, and the SHA-256 of its token (docs/api.md). Relative to this file. Empty: no API");
+  return s;
+}
+
 Schema<HinomiConfig> rootSchema() {
   Schema<HinomiConfig> s;
   s.text("data_dir", &HinomiConfig::data_dir,
@@ -100,6 +108,7 @@ Schema<HinomiConfig> rootSchema() {
   s.section("topics", &HinomiConfig::topics, topicsSchema(), "Topic names");
   s.section("collector", &HinomiConfig::collector, collectorSchema(), "Listeners and the spool");
   s.section("correlator", &HinomiConfig::correlator, correlatorSchema(), "Decoders and detection rules");
+  s.section("api", &HinomiConfig::api, apiSchema(), "The REST API under /api/v1 (docs/api.md)");
   s.section("responder", &HinomiConfig::responder, responderSchema(),
             "Cases and their playbooks: notifications, containment limits, retries");
   s.textList("tenants", &HinomiConfig::tenants,
@@ -136,6 +145,9 @@ HinomiConfig loadConfigText(const std::string& text, Diagnostics& diag, const st
         for (auto& d : cfg.tenants)
           if (!d.empty() && std::filesystem::path(d).is_relative()) d = (std::filesystem::path(base_dir) / d).string();
     }
+    if (top["api"] && !base_dir.empty() && !cfg.api.users.empty() &&
+        std::filesystem::path(cfg.api.users).is_relative())
+      cfg.api.users = (std::filesystem::path(base_dir) / cfg.api.users).string();
     if (top["playbooks"]) {
       cfg.playbooks_in_file = true;
       if (!base_dir.empty())

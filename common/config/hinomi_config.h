@@ -23,6 +23,11 @@ struct HttpOptions {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one (tests)
 };
 
+// The REST API (console/api/): who may use it. Empty: the API is not served.
+struct ApiOptions {
+  std::string users;  // a users file (console/api/api_users.h)
+};
+
 enum class BusType { kEmbedded, kKafka };
 
 struct BusConfig {
@@ -49,6 +54,7 @@ struct HinomiConfig {
   CollectorOptions collector;
   CorrelatorOptions correlator;
   ResponderOptions responder;
+  ApiOptions api;
   // Directories of tenant policy files (docs/policy.md), for zone enrichment.
   std::vector<std::string> tenants = {"config/tenants"};
   // Whether the file named `tenants` itself: a directory it names must exist, while the default
