@@ -61,6 +61,7 @@ int runResponder(const std::string& path, const std::string& data_dir) {
   int sig = 0;
   sigwait(&signals, &sig);
   log->info("Shutting down. signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  if (api.events) api.events->closeAll();  // live streams end, so the server's handlers return
   http.stop();  // first: the API's handlers use the responder's store
   (*responder)->stop();
   responder->reset();

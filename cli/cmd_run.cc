@@ -174,7 +174,8 @@ int runAll(const std::string& path, const std::string& data_dir) {
   if (windows) windows->stop();  // after the matches: what was published is counted, or read again
   windows.reset();
   // Last the responder, so the incidents of the last batches are taken into cases (or read again);
-  // the HTTP server before it, as the API's handlers use its store.
+  // the HTTP server before it, as the API's handlers use its store (live streams end first).
+  if (api.events) api.events->closeAll();
   http.stop();
   if (responder) responder->stop();
   responder.reset();

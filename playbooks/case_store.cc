@@ -170,6 +170,7 @@ Result<Intake> CaseStore::intake(const correlator::Incident& incident, const Pla
   e.detail = {{"incident", incident.id}, {"rule", incident.rule_id}, {"level", incident.level}, {"playbook", kase->playbook}};
   if (auto written = audit_->appendWith(std::move(e), batch); !written)
     return tl::unexpected(Error{ErrorCode::kIo, "cannot store the case: " + written.error().message, {}});
+  notify(*kase);
   return out;
 }
 
@@ -237,7 +238,23 @@ Result<CaseRecord> CaseStore::update(const std::string& case_id, const std::func
   }
   if (durable)
     if (auto st = sync(); !st) return tl::unexpected(st.error());
+  notify(*out);
   return std::move(*out);
+}
+
+void CaseStore::setObserver(std::function<void(const CaseRecord&)> observer) {
+  auto fn = std::make_shared<const std::function<void(const CaseRecord&)>>(std::move(observer));
+  std::lock_guard<std::mutex> lock(observer_mu_);
+  observer_ = std::move(fn);
+}
+
+void CaseStore::notify(const CaseRecord& c) const {
+  std::shared_ptr<const std::function<void(const CaseRecord&)>> fn;
+  {
+    std::lock_guard<std::mutex> lock(observer_mu_);
+    fn = observer_;
+  }
+  if (fn && *fn) (*fn)(c);
 }
 
 Result<std::map<std::string, int64_t>> CaseStore::countByState() const {

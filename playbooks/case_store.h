@@ -67,6 +67,9 @@ class CaseStore {
   // Makes every write made so far durable (group commit).
   Status sync();
   AuditLog& audit() { return *audit_; }
+  // Told of every case written (after the write; keep it short: it runs on the writer's thread).
+  // May be set while the store is in use.
+  void setObserver(std::function<void(const CaseRecord&)> observer);
 
  private:
   CaseStore() = default;
@@ -81,6 +84,9 @@ class CaseStore {
   rocksdb::ColumnFamilyHandle* states_ = nullptr;  // case id → its state
   rocksdb::ColumnFamilyHandle* default_ = nullptr;
   std::unique_ptr<AuditLog> audit_;
+  mutable std::mutex observer_mu_;
+  std::shared_ptr<const std::function<void(const CaseRecord&)>> observer_;
+  void notify(const CaseRecord& c) const;
   std::mutex intake_mu_;  // one intake at a time: read the indexes, decide, write
   // One lock per stripe of case ids: changes to one case are serial, to different cases concurrent
   // (their fsyncs then share one group commit).

@@ -212,6 +212,35 @@ void report(const CasesApiContext& ctx, const httplib::Request& req, httplib::Re
   res.set_content(ss.str(), format == "md" ? "text/markdown; charset=utf-8" : "application/json");
 }
 
+// Server-Sent Events: `event: case` with a case's summary whenever it changes, for the user's
+// tenants only; a comment line every 15 s keeps proxies from closing the stream.
+void streamEvents(const CasesApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto user = authenticate(ctx, req, res);
+  if (!user) return;
+  if (!ctx.events) return fail(res, 404, "no live updates here");
+  auto stream = ctx.events->subscribe();
+  res.set_header("Cache-Control", "no-cache");
+  res.set_header("X-Accel-Buffering", "no");
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [stream, user = *user, events = ctx.events](size_t, httplib::DataSink& sink) {
+        if (stream->closed()) return false;
+        std::string out;
+        int waited = 0;
+        while (out.empty() && waited < 15000 && !stream->closed()) {
+          for (const auto& u : stream->next(500))
+            if (user.seesTenant(u.tenant))
+              out += "id: " + std::to_string(u.seq) + "\nevent: case\ndata: " +
+                     u.summary.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n";
+          waited += 500;
+          if (!sink.is_writable()) return false;
+        }
+        if (out.empty()) out = ": keep-alive\n\n";
+        return sink.write(out.data(), out.size());
+      },
+      [stream, events = ctx.events](bool) { events->unsubscribe(stream); });
+}
+
 }  // namespace
 
 void mountCasesApi(HttpServer& http, const CasesApiContext& ctx) {
@@ -220,6 +249,7 @@ void mountCasesApi(HttpServer& http, const CasesApiContext& ctx) {
   s.Get("/api/v1/openapi.json", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(openApiDocument(), "application/json");
   });
+  s.Get("/api/v1/events", [&ctx](const httplib::Request& req, httplib::Response& res) { streamEvents(ctx, req, res); });
   s.Get("/api/v1/cases", [&ctx](const httplib::Request& req, httplib::Response& res) { listCases(ctx, req, res); });
   s.Get("/api/v1/cases/" + id, [&ctx](const httplib::Request& req, httplib::Response& res) { getCase(ctx, req, res); });
   s.Get("/api/v1/cases/" + id + "/report",
@@ -238,6 +268,8 @@ Result<bool> mountConfiguredApi(const config::HinomiConfig& cfg, HttpServer& htt
   ctx.playbooks = responder.playbooks();
   ctx.report_dir = playbooks::engineSettings(cfg).report_dir;
   ctx.users = std::move(*users);
+  ctx.events = std::make_shared<CaseEvents>();
+  responder.store().setObserver([events = ctx.events](const playbooks::CaseRecord& c) { events->publish(c.tenant, summary(c)); });
   mountCasesApi(http, ctx);
   return true;
 }
@@ -268,6 +300,7 @@ const std::string& openApiDocument() {
     };
     nlohmann::json id_param = {{"name", "id"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}};
     nlohmann::json paths = {
+        {"/api/v1/events", {{"get", op("Server-Sent Events: `event: case` with a case's summary each time one of the user's cases changes")}}},
         {"/api/v1/cases",
          {{"get", op("List cases: ?tenant ?state ?level ?q ?from ?to (RFC 3339) ?limit ?offset; most severe, then oldest, first")}}},
         {"/api/v1/cases/{id}",

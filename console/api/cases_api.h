@@ -10,6 +10,7 @@
 
 #include "common/http_server.h"
 #include "console/api/api_users.h"
+#include "console/api/case_events.h"
 #include "playbooks/case_store.h"
 #include "playbooks/playbook_loader.h"
 #include "playbooks/responder.h"
@@ -23,6 +24,7 @@ struct CasesApiContext {
   std::shared_ptr<const playbooks::PlaybookLoad> playbooks;
   std::string report_dir;  // where the engine writes reports
   ApiUsers users;
+  std::shared_ptr<CaseEvents> events;  // live updates (GET /api/v1/events); null: none
 };
 
 // Adds the /api/v1 routes to `http` (before it starts). `ctx` must outlive the server.

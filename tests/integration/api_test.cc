@@ -2,6 +2,7 @@
 // users file's hashes, a user's tenants only (another tenant's case is a 404), what each role may
 // do, commands audited with the user's name, the report downloaded, the OpenAPI document served.
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -98,6 +99,34 @@ TEST(ApiTest, TokensRolesAndTenantScopes) {
   EXPECT_EQ(api.call("GET", "/api/v1/cases/" + id, "t-sato")->status, 200);
   EXPECT_EQ(api.call("POST", "/api/v1/cases/" + id + "/ack", "t-sato")->status, 403);
 
+  // Live updates: tanaka's stream hears of the acknowledgement, yamada's (another tenant) does not.
+  struct Listener {
+    std::mutex mu;
+    std::string got;
+    std::unique_ptr<httplib::Client> client;
+    std::thread thread;
+    std::string text() {
+      std::lock_guard<std::mutex> lock(mu);
+      return got;
+    }
+  };
+  Listener mine, theirs;
+  auto listen = [&](Listener& l, const std::string& token) {
+    l.client = std::make_unique<httplib::Client>("127.0.0.1", r.http);
+    l.client->set_read_timeout(30, 0);
+    l.thread = std::thread([&l, token] {
+      l.client->Get("/api/v1/events", httplib::Headers{{"Authorization", "Bearer " + token}},
+                    [&l](const char* data, size_t n) {
+                      std::lock_guard<std::mutex> lock(l.mu);
+                      l.got.append(data, n);
+                      return true;
+                    });
+    });
+  };
+  listen(mine, "t-tanaka");
+  listen(theirs, "t-yamada");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // both subscribed
+
   auto ack = api.call("POST", "/api/v1/cases/" + id + "/ack", "t-tanaka");
   ASSERT_EQ(ack->status, 200) << ack->body;
   EXPECT_EQ(nlohmann::json::parse(ack->body)["acknowledged_by"], "tanaka");
@@ -105,6 +134,16 @@ TEST(ApiTest, TokensRolesAndTenantScopes) {
   EXPECT_EQ(twice->status, 409);
   EXPECT_NE(nlohmann::json::parse(twice->body)["error"]["message"].get<std::string>().find("already acknowledged"),
             std::string::npos);
+
+  for (int i = 0; i < 200 && mine.text().find("\"acknowledged_by\":\"tanaka\"") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_NE(mine.text().find("event: case"), std::string::npos) << mine.text();
+  EXPECT_NE(mine.text().find("\"acknowledged_by\":\"tanaka\""), std::string::npos) << mine.text();
+  EXPECT_EQ(theirs.text().find("event: case"), std::string::npos) << theirs.text();
+  for (auto* l : {&mine, &theirs}) {
+    l->client->stop();
+    l->thread.join();
+  }
 
   // The gate answers only to someone who acts as its role.
   for (int i = 0; i < 100; ++i) {
