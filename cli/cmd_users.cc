@@ -18,6 +18,7 @@ void addUsersCommand(CLI::App& app, int& exit_code) {
     std::cerr << "Give the token to its user over a safe channel; put only token_sha256 in the users file.\n";
     exit_code = 0;
   });
+  addUsersHashPasswordCommand(*users, exit_code);
 }
 
 }  // namespace hinomi::cli

@@ -27,5 +27,7 @@ void addCasesCommand(CLI::App& app, int& exit_code);
 void addCaseActionCommands(CLI::App& cases, int& exit_code);
 void addResponderCommand(CLI::App& app, int& exit_code);
 void addUsersCommand(CLI::App& app, int& exit_code);
+// `users hash-password`, added by addUsersCommand.
+void addUsersHashPasswordCommand(CLI::App& users, int& exit_code);
 
 }  // namespace hinomi::cli

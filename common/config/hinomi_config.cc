@@ -94,6 +94,9 @@ Schema<ApiOptions> apiSchema() {
   s.text("users", &ApiOptions::users,
          "Users file: each user's role (viewer, responder, approver, admin), tenants, the playbook roles it "
          "approves as, and the SHA-256 of its token (docs/api.md). Relative to this file. Empty: no API");
+  s.boolean("secure_cookies", &ApiOptions::secure_cookies,
+            "The console's session cookie carries Secure (sent over HTTPS only; browsers also take it from "
+            "http://localhost). Turn off only for a plain-HTTP console on a trusted network");
   return s;
 }
 

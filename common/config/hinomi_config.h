@@ -26,6 +26,7 @@ struct HttpOptions {
 // The REST API (console/api/): who may use it. Empty: the API is not served.
 struct ApiOptions {
   std::string users;  // a users file (console/api/api_users.h)
+  bool secure_cookies = true;
 };
 
 enum class BusType { kEmbedded, kKafka };

@@ -1,6 +1,7 @@
 #include "console/api/api_users.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -71,8 +72,9 @@ Result<ApiUsers> ApiUsers::parse(const std::string& text, const std::string& fil
     }
     for (const auto& kv : u) {
       const std::string key = kv.first.as<std::string>("");
-      if (key != "name" && key != "role" && key != "tenants" && key != "acts_as" && key != "token_sha256")
-        problem(kv.first, "unknown key '" + key + "' (name, role, tenants, acts_as, token_sha256)");
+      if (key != "name" && key != "role" && key != "tenants" && key != "acts_as" && key != "token_sha256" &&
+          key != "password_scrypt")
+        problem(kv.first, "unknown key '" + key + "' (name, role, tenants, acts_as, token_sha256, password_scrypt)");
     }
     ApiUser user;
     user.name = u["name"] && u["name"].IsScalar() ? u["name"].Scalar() : "";
@@ -101,6 +103,11 @@ Result<ApiUsers> ApiUsers::parse(const std::string& text, const std::string& fil
       problem(u["token_sha256"] ? u["token_sha256"] : u, "token_sha256: expected 64 hex digits (hinomi users new-token)");
     else if (!hashes.insert(user.token_sha256).second)
       problem(u["token_sha256"], "two users have the same token");
+    if (u["password_scrypt"]) {
+      user.password_scrypt = u["password_scrypt"].as<std::string>("");
+      if (user.password_scrypt.rfind("scrypt$", 0) != 0 || std::count(user.password_scrypt.begin(), user.password_scrypt.end(), '$') != 5)
+        problem(u["password_scrypt"], "password_scrypt: expected scrypt$N$r$p$SALT$HASH (hinomi users hash-password)");
+    }
     out.users_.push_back(std::move(user));
   }
   if (!problems.empty()) {
@@ -118,6 +125,60 @@ std::optional<ApiUser> ApiUsers::byToken(const std::string& token) const {
   for (const auto& u : users_)  // every user compared, each in constant time: no timing oracle
     if (CRYPTO_memcmp(u.token_sha256.data(), hash.data(), hash.size()) == 0) found = u;
   return found;
+}
+
+namespace {
+
+std::string hexOf(const unsigned char* p, size_t n) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    out.push_back(hex[p[i] >> 4]);
+    out.push_back(hex[p[i] & 15]);
+  }
+  return out;
+}
+
+std::string scryptHex(const std::string& password, const std::string& salt, uint64_t n, uint64_t r, uint64_t p) {
+  unsigned char key[32];
+  if (EVP_PBE_scrypt(password.data(), password.size(), reinterpret_cast<const unsigned char*>(salt.data()), salt.size(),
+                     n, r, p, 64ull << 20, key, sizeof key) != 1)
+    return "";
+  return hexOf(key, sizeof key);
+}
+
+}  // namespace
+
+std::string randomHex(size_t bytes) {
+  std::vector<unsigned char> b(bytes);
+  RAND_bytes(b.data(), int(b.size()));
+  return hexOf(b.data(), b.size());
+}
+
+std::string hashPassword(const std::string& password) {
+  const std::string salt = randomHex(16);
+  return "scrypt$16384$8$1$" + salt + "$" + scryptHex(password, salt, 16384, 8, 1);
+}
+
+bool ApiUser::passwordMatches(const std::string& password) const {
+  // scrypt$N$r$p$SALT$HASH
+  std::vector<std::string> parts;
+  std::string part;
+  std::istringstream in(password_scrypt);
+  while (std::getline(in, part, '$')) parts.push_back(part);
+  if (parts.size() != 6 || parts[0] != "scrypt") return false;
+  try {
+    const std::string got = scryptHex(password, parts[4], std::stoull(parts[1]), std::stoull(parts[2]), std::stoull(parts[3]));
+    return got.size() == parts[5].size() && CRYPTO_memcmp(got.data(), parts[5].data(), got.size()) == 0;
+  } catch (...) {
+    return false;
+  }
+}
+
+std::optional<ApiUser> ApiUsers::byName(const std::string& name) const {
+  for (const auto& u : users_)
+    if (u.name == name) return u;
+  return std::nullopt;
 }
 
 std::pair<std::string, std::string> newToken() {

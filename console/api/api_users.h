@@ -9,6 +9,7 @@
 //       tenants: [katsuragi]              # or ["*"]: every tenant (a prefecture SOC)
 //       acts_as: [chief_security_officer] # playbook roles whose approval steps it may answer
 //       token_sha256: 9f86d0…             # hex SHA-256 of the bearer token
+//       password_scrypt: "scrypt$16384$8$1$SALT$HASH"   # optional: console login (hinomi users hash-password)
 
 #include <optional>
 #include <string>
@@ -27,7 +28,10 @@ struct ApiUser {
   std::vector<std::string> tenants;  // "*": all
   std::vector<std::string> acts_as;
   std::string token_sha256;
+  std::string password_scrypt;  // empty: no console login
 
+  // Whether `password` is this user's (scrypt, compared in constant time).
+  bool passwordMatches(const std::string& password) const;
   bool seesTenant(const std::string& tenant) const;
   bool actsAs(const std::string& playbook_role) const;
 };
@@ -39,6 +43,7 @@ class ApiUsers {
   static Result<ApiUsers> parse(const std::string& text, const std::string& file);
   // The user whose token this is (compared in constant time), or nullopt.
   std::optional<ApiUser> byToken(const std::string& token) const;
+  std::optional<ApiUser> byName(const std::string& name) const;
   size_t size() const { return users_.size(); }
 
  private:
@@ -47,5 +52,9 @@ class ApiUsers {
 
 // A fresh random token (32 bytes, hex) and its SHA-256.
 std::pair<std::string, std::string> newToken();
+// Random bytes as hex (session ids, CSRF tokens, salts).
+std::string randomHex(size_t bytes);
+// "scrypt$N$r$p$SALT$HASH" (hex) for a password, with a fresh salt.
+std::string hashPassword(const std::string& password);
 
 }  // namespace hinomi::console

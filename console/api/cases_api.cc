@@ -25,18 +25,84 @@ void fail(httplib::Response& res, int status, const std::string& message) {
   reply(res, status, {{"error", {{"status", status}, {"message", message}}}});
 }
 
-// The user of a request, or nullopt after replying 401.
+constexpr const char* kSessionCookie = "hinomi_session";
+
+std::string cookieValue(const httplib::Request& req, const std::string& name) {
+  const std::string header = req.get_header_value("Cookie");
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t end = header.find(';', pos);
+    if (end == std::string::npos) end = header.size();
+    std::string part = header.substr(pos, end - pos);
+    while (!part.empty() && part.front() == ' ') part.erase(0, 1);
+    if (part.rfind(name + "=", 0) == 0) return part.substr(name.size() + 1);
+    pos = end + 1;
+  }
+  return "";
+}
+
+// The user of a request — by bearer token, or by session cookie (then a change must carry the
+// session's CSRF token in X-CSRF-Token) — or nullopt after replying 401 / 403.
 std::optional<ApiUser> authenticate(const CasesApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
   const std::string header = req.get_header_value("Authorization");
   const std::string prefix = "Bearer ";
   std::optional<ApiUser> user;
-  if (header.size() > prefix.size() && header.compare(0, prefix.size(), prefix) == 0)
+  if (header.size() > prefix.size() && header.compare(0, prefix.size(), prefix) == 0) {
     user = ctx.users.byToken(header.substr(prefix.size()));
+  } else if (const std::string id = cookieValue(req, kSessionCookie); !id.empty() && ctx.sessions) {
+    if (auto session = ctx.sessions->find(id, SystemClock::instance().nowMicros())) {
+      if (req.method != "GET" && req.method != "HEAD" && req.get_header_value("X-CSRF-Token") != session->csrf) {
+        fail(res, 403, "a change made with a session needs its CSRF token (X-CSRF-Token)");
+        return std::nullopt;
+      }
+      user = ctx.users.byName(session->user);
+    }
+  }
   if (!user) {
     res.set_header("WWW-Authenticate", "Bearer");
-    fail(res, 401, "a valid API token is required (Authorization: Bearer TOKEN)");
+    fail(res, 401, "log in, or send a valid API token (Authorization: Bearer TOKEN)");
   }
   return user;
+}
+
+nlohmann::json whoami(const ApiUser& u) {
+  return {{"user", u.name}, {"role", apiRoleName(u.role)}, {"tenants", u.tenants}, {"acts_as", u.acts_as}};
+}
+
+void login(const CasesApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto in = nlohmann::json::parse(req.body, nullptr, false);
+  if (!in.is_object() || !in.value("name", nlohmann::json()).is_string() ||
+      !in.value("password", nlohmann::json()).is_string())
+    return fail(res, 400, "send {\"name\": …, \"password\": …}");
+  const std::string name = in["name"], password = in["password"];
+  const int64_t now = SystemClock::instance().nowMicros();
+  const std::string by_addr = "addr:" + req.remote_addr, by_name = "name:" + name;
+  if (int64_t wait = std::max(ctx.login_limiter->waitSecs(by_addr, now), ctx.login_limiter->waitSecs(by_name, now)); wait > 0) {
+    res.set_header("Retry-After", std::to_string(wait));
+    return fail(res, 429, "too many failed logins; try again in " + std::to_string(wait) + " s");
+  }
+  auto user = ctx.users.byName(name);
+  if (!user || user->password_scrypt.empty() || !user->passwordMatches(password)) {
+    ctx.login_limiter->failed(by_addr, now);
+    ctx.login_limiter->failed(by_name, now);
+    logging::get("api")->warn("Login failed. user={} from={}", name.substr(0, 64), req.remote_addr);
+    return fail(res, 401, "wrong name or password");
+  }
+  ctx.login_limiter->succeeded(by_name);
+  auto [id, csrf] = ctx.sessions->create(user->name, now);
+  res.set_header("Set-Cookie", std::string(kSessionCookie) + "=" + id + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+                                   std::to_string(ctx.sessions->idleSecs()) + (ctx.secure_cookies ? "; Secure" : ""));
+  nlohmann::json body = whoami(*user);
+  body["csrf_token"] = csrf;
+  logging::get("api")->info("Login. user={} from={}", user->name, req.remote_addr);
+  reply(res, 200, body);
+}
+
+void logout(const CasesApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  if (const std::string id = cookieValue(req, kSessionCookie); !id.empty()) ctx.sessions->remove(id);
+  res.set_header("Set-Cookie", std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0" +
+                                   (ctx.secure_cookies ? "; Secure" : ""));
+  reply(res, 200, {{"ok", true}});
 }
 
 // The case if it exists and the user may see it; otherwise replies 404 (the same for both).
@@ -249,6 +315,11 @@ void mountCasesApi(HttpServer& http, const CasesApiContext& ctx) {
   s.Get("/api/v1/openapi.json", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(openApiDocument(), "application/json");
   });
+  s.Post("/api/v1/session", [&ctx](const httplib::Request& req, httplib::Response& res) { login(ctx, req, res); });
+  s.Delete("/api/v1/session", [&ctx](const httplib::Request& req, httplib::Response& res) { logout(ctx, req, res); });
+  s.Get("/api/v1/session", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    if (auto user = authenticate(ctx, req, res)) reply(res, 200, whoami(*user));
+  });
   s.Get("/api/v1/events", [&ctx](const httplib::Request& req, httplib::Response& res) { streamEvents(ctx, req, res); });
   s.Get("/api/v1/cases", [&ctx](const httplib::Request& req, httplib::Response& res) { listCases(ctx, req, res); });
   s.Get("/api/v1/cases/" + id, [&ctx](const httplib::Request& req, httplib::Response& res) { getCase(ctx, req, res); });
@@ -268,6 +339,7 @@ Result<bool> mountConfiguredApi(const config::HinomiConfig& cfg, HttpServer& htt
   ctx.playbooks = responder.playbooks();
   ctx.report_dir = playbooks::engineSettings(cfg).report_dir;
   ctx.users = std::move(*users);
+  ctx.secure_cookies = cfg.api.secure_cookies;
   ctx.events = std::make_shared<CaseEvents>();
   responder.store().setObserver([events = ctx.events](const playbooks::CaseRecord& c) { events->publish(c.tenant, summary(c)); });
   mountCasesApi(http, ctx);
@@ -300,6 +372,10 @@ const std::string& openApiDocument() {
     };
     nlohmann::json id_param = {{"name", "id"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}};
     nlohmann::json paths = {
+        {"/api/v1/session",
+         {{"post", op("Log in: {name, password} → session cookie (HttpOnly, SameSite=Strict) and csrf_token, which every change made with the cookie sends as X-CSRF-Token; 429 after 5 failures in 5 min per address or name")},
+          {"get", op("Who the token or session is")},
+          {"delete", op("Log out")}}},
         {"/api/v1/events", {{"get", op("Server-Sent Events: `event: case` with a case's summary each time one of the user's cases changes")}}},
         {"/api/v1/cases",
          {{"get", op("List cases: ?tenant ?state ?level ?q ?from ?to (RFC 3339) ?limit ?offset; most severe, then oldest, first")}}},

@@ -11,6 +11,7 @@
 #include "common/http_server.h"
 #include "console/api/api_users.h"
 #include "console/api/case_events.h"
+#include "console/api/sessions.h"
 #include "playbooks/case_store.h"
 #include "playbooks/playbook_loader.h"
 #include "playbooks/responder.h"
@@ -25,6 +26,9 @@ struct CasesApiContext {
   std::string report_dir;  // where the engine writes reports
   ApiUsers users;
   std::shared_ptr<CaseEvents> events;  // live updates (GET /api/v1/events); null: none
+  std::shared_ptr<Sessions> sessions = std::make_shared<Sessions>();
+  std::shared_ptr<LoginLimiter> login_limiter = std::make_shared<LoginLimiter>();
+  bool secure_cookies = true;  // the session cookie's Secure flag
 };
 
 // Adds the /api/v1 routes to `http` (before it starts). `ctx` must outlive the server.

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/sha256.h"
+#include "console/api/api_users.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/hinomi_run.h"
 #include "tests/testing/temp_dir.h"
@@ -194,6 +195,62 @@ TEST(ApiTest, ABadUsersFileRefusesTheStartWithItsLine) {
   EXPECT_NE(r.err.find("users.yaml:2:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("'boss' is not one of"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("64 hex digits"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace hinomi
+
+namespace hinomi {
+namespace {
+
+TEST(ApiTest, ConsoleLoginSessionsCsrfAndRateLimit) {
+  TempDir dir;
+  const std::string password = "correct horse battery staple";
+  dir.write("users.yaml", "users:\n  - {name: tanaka, role: responder, tenants: [katsuragi], token_sha256: " +
+                              sha256Hex("t-tanaka") + ", password_scrypt: \"" + console::hashPassword(password) + "\"}\n");
+  const std::string cfg = dir.write("hinomi.yaml", "data_dir: " + dir.file("data") +
+                                                       "\nhttp:\n  listen: 127.0.0.1:0\napi:\n  users: users.yaml\n");
+  ChildProcess hinomi({HINOMI_BINARY, "run", "-c", cfg});
+  auto line = hinomi.waitForLine("hinomi running.", std::chrono::seconds(30), /*from_stderr=*/true);
+  ASSERT_TRUE(line.has_value()) << hinomi.stderrText();
+  const int port = std::stoi(line->substr(line->rfind(':') + 1));
+  httplib::Client c("127.0.0.1", port);
+
+  auto ok = c.Post("/api/v1/session", nlohmann::json({{"name", "tanaka"}, {"password", password}}).dump(), "application/json");
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(ok->status, 200) << ok->body;
+  const std::string cookie = ok->get_header_value("Set-Cookie");
+  for (const char* flag : {"HttpOnly", "SameSite=Strict", "Secure", "Path=/"}) EXPECT_NE(cookie.find(flag), std::string::npos) << cookie;
+  const std::string session = cookie.substr(0, cookie.find(';'));
+  const std::string csrf = nlohmann::json::parse(ok->body)["csrf_token"];
+  EXPECT_EQ(nlohmann::json::parse(ok->body)["role"], "responder");
+
+  httplib::Headers with_cookie = {{"Cookie", session}};
+  auto me = c.Get("/api/v1/session", with_cookie);
+  ASSERT_EQ(me->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(me->body)["user"], "tanaka");
+  EXPECT_EQ(c.Get("/api/v1/cases", with_cookie)->status, 200);
+  const std::string path = "/api/v1/cases/00000000-0000-8000-8000-000000000000/ack";
+  EXPECT_EQ(c.Post(path, with_cookie, "", "application/json")->status, 403);  // no CSRF token
+  httplib::Headers with_csrf = {{"Cookie", session}, {"X-CSRF-Token", "wrong"}};
+  EXPECT_EQ(c.Post(path, with_csrf, "", "application/json")->status, 403);
+  with_csrf = {{"Cookie", session}, {"X-CSRF-Token", csrf}};
+  EXPECT_EQ(c.Post(path, with_csrf, "", "application/json")->status, 404);  // authenticated: no such case
+
+  EXPECT_EQ(c.Delete("/api/v1/session", with_cookie)->status, 200);
+  EXPECT_EQ(c.Get("/api/v1/session", with_cookie)->status, 401);
+
+  // Guessing: 5 failures, then 429 with Retry-After, even for the right password.
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(c.Post("/api/v1/session", nlohmann::json({{"name", "tanaka"}, {"password", "guess" + std::to_string(i)}}).dump(),
+                     "application/json")->status, 401);
+  auto limited = c.Post("/api/v1/session", nlohmann::json({{"name", "tanaka"}, {"password", password}}).dump(), "application/json");
+  EXPECT_EQ(limited->status, 429);
+  EXPECT_FALSE(limited->get_header_value("Retry-After").empty());
+  // The password never reaches the log.
+  testing::stopRun(hinomi);
+  EXPECT_EQ(hinomi.stderrText().find(password), std::string::npos);
+  EXPECT_EQ(hinomi.stderrText().find("guess0"), std::string::npos);
 }
 
 }  // namespace

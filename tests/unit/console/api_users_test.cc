@@ -48,6 +48,18 @@ TEST(ApiUsersTest, ReportsEveryMistakeAtItsLine) {
   EXPECT_FALSE(ApiUsers::parse("people: []", "u.yaml").has_value());
 }
 
+TEST(ApiUsersTest, PasswordsAreCheckedAgainstTheirScryptHash) {
+  ApiUser u;
+  u.password_scrypt = hashPassword("correct horse battery staple");
+  EXPECT_EQ(u.password_scrypt.rfind("scrypt$16384$8$1$", 0), 0u);
+  EXPECT_TRUE(u.passwordMatches("correct horse battery staple"));
+  EXPECT_FALSE(u.passwordMatches("correct horse battery stapler"));
+  EXPECT_FALSE(u.passwordMatches(""));
+  EXPECT_NE(hashPassword("x"), hashPassword("x"));  // salted
+  u.password_scrypt = "scrypt$bad";
+  EXPECT_FALSE(u.passwordMatches("x"));
+}
+
 TEST(ApiUsersTest, NewTokensAreRandomAndHashed) {
   auto [a, ha] = newToken();
   auto [b, hb] = newToken();
