@@ -22,6 +22,7 @@ namespace {
 
 using testing::runProgram;
 using testing::TempDir;
+using testing::readFile;
 
 const std::string kSource = HINOMI_SOURCE_DIR;
 const std::string kOpenSsh = kSource + "/tests/data/loghub/OpenSSH_2k.log";
@@ -33,12 +34,6 @@ std::string writeConfig(const TempDir& dir) {
                                       "/config/rules]\n");
 }
 
-std::string readFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 size_t countLinesContaining(const std::string& text, const std::string& needle) {
   std::istringstream in(text);

@@ -27,16 +27,11 @@ using testing::ChildProcess;
 using testing::runProgram;
 using testing::Sink;
 using testing::TempDir;
+using testing::readFile;
 
 const std::string kSource = HINOMI_SOURCE_DIR;
 constexpr int kCases = 8;
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string setUp(const TempDir& dir, const std::string& hook, int smtp_port) {
   std::filesystem::create_directories(dir.file("tenants"));

@@ -25,6 +25,7 @@ using testing::ChildProcess;
 using testing::runProgram;
 using testing::Sink;
 using testing::TempDir;
+using testing::readFile;
 
 const std::string kSource = HINOMI_SOURCE_DIR;
 
@@ -87,12 +88,6 @@ bool eventually(F f, int seconds = 30) {
   return false;
 }
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 TEST(ResponderRunTest, APlaybookRunsFromSyslogToAClosedCaseThroughRealReceivers) {
   if (!testing::haveAiosmtpd()) GTEST_SKIP() << "python3-aiosmtpd is not installed (ops/install-deps.sh --test)";

@@ -1,4 +1,5 @@
 #include "tests/testing/sinks.h"
+#include "tests/testing/temp_dir.h"
 
 #include <signal.h>
 #include <strings.h>
@@ -16,12 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string base64Decode(std::string in) {
   std::string clean;
